@@ -1,0 +1,31 @@
+package dev.vipctl.os;
+
+import java.util.List;
+
+/**
+ * The contract between the agent and one operating system's network configuration. One implementation per
+ * OS; an instance holds whatever handles it opened (a netlink socket, an ioctl socket) until {@link #close()}.
+ */
+public interface NetworkOs extends AutoCloseable {
+
+    /** Looks the interface up by name. Throws {@link OsException.Reason#NO_SUCH_INTERFACE} if it does not exist. */
+    NetInterface resolve(String name) throws OsException;
+
+    /** The IPv4 addresses configured on the interface, with prefix length, label and flags, as the OS reports them now. */
+    List<InterfaceAddress> addresses(NetInterface nic) throws OsException;
+
+    /**
+     * Adds the address with its prefix length and label (empty: none). Throws
+     * {@link OsException.Reason#ALREADY_EXISTS} if the same address and prefix length are configured.
+     */
+    void add(NetInterface nic, InterfaceAddress address) throws OsException;
+
+    /**
+     * Removes exactly this address (address, prefix length and, where the OS keeps one, label) and nothing else.
+     * Throws {@link OsException.Reason#NO_SUCH_ADDRESS} if it is not configured.
+     */
+    void remove(NetInterface nic, InterfaceAddress address) throws OsException;
+
+    @Override
+    void close();
+}
