@@ -1,0 +1,291 @@
+package dev.vipctl.tests;
+
+import dev.vipctl.agent.arp.Announcement;
+import dev.vipctl.agent.arp.AnnouncementProfile;
+import dev.vipctl.agent.arp.AnnouncementResult;
+import dev.vipctl.agent.arp.ArpFrames;
+import dev.vipctl.agent.arp.GarpMode;
+import dev.vipctl.agent.arp.PcapFrameSender;
+import dev.vipctl.lab.NamespaceLab;
+import dev.vipctl.lab.Shell;
+import dev.vipctl.linux.NetworkNamespace;
+import dev.vipctl.os.IpAddress;
+import dev.vipctl.os.MacAddress;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Gratuitous ARP through libpcap on a real kernel: host A of a {@link NamespaceLab} announces the VIP, and the client
+ * captures the frames with tcpdump (an oracle independent of pcap4j) and shows its neighbour table.
+ */
+class PcapFrameSenderKernelTest {
+    private static final IpAddress VIP = IpAddress.parseIpv4(NamespaceLab.VIP);
+    // /proc/sys/net/ipv4/neigh/*/locktime counts USER_HZ ticks (1/100 s): this is an hour.
+    private static final String ONE_HOUR_LOCKTIME = "360000";
+
+    @Test
+    void announcementArrivesByteForByteAndMovesTheClientsNeighbourEntry() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            NamespaceLab.Host hostA = lab.hostA();
+            // A Linux receiver updates an existing entry from a GARP but creates none (arp_accept is 0): so the client
+            // starts out knowing the VIP at host B's MAC, as after B had it.
+            pointClientAtHostB(lab);
+            Announcement announcement = new Announcement(hostA.mac(), VIP, new AnnouncementProfile(2, 100, GarpMode.BOTH));
+            assertEquals("02:00:00:00:00:0a " + NamespaceLab.VIP, hostA.mac() + " " + VIP, "the frames below are written for these");
+            // Written out rather than built, so that the wire is checked against the format and not against ArpFrames.
+            byte[] request = hex("ff ff ff ff ff ff 02 00 00 00 00 0a 08 06 00 01 08 00 06 04 00 01"
+                    + "02 00 00 00 00 0a c6 33 64 64 00 00 00 00 00 00 c6 33 64 64");
+            byte[] reply = hex("ff ff ff ff ff ff 02 00 00 00 00 0a 08 06 00 01 08 00 06 04 00 02"
+                    + "02 00 00 00 00 0a c6 33 64 64 02 00 00 00 00 0a c6 33 64 64");
+
+            AnnouncementResult result;
+            List<byte[]> captured;
+            try (PcapFrameSender sender = openInNamespace(hostA.namespace(), NamespaceLab.INTERFACE);
+                 Capture capture = Capture.start(lab.client(), hostA.mac(), announcement.frameCount())) {
+                result = announcement.send(sender);
+                captured = capture.frames();
+            }
+
+            assertEquals(4, result.framesSent());
+            List<byte[]> expected = List.of(request, reply, request, reply);
+            assertEquals(expected.size(), captured.size());
+            for (int i = 0; i < expected.size(); i++) {
+                byte[] frame = captured.get(i);
+                assertTrue(frame.length >= ArpFrames.FRAME_LENGTH, "frame " + i + " is " + frame.length + " bytes");
+                assertArrayEquals(expected.get(i), Arrays.copyOf(frame, ArpFrames.FRAME_LENGTH), "frame " + i);
+            }
+            assertEquals(hostA.mac().toString(), clientNeighbourMac(lab));
+        } finally {
+            lab.close();
+        }
+    }
+
+    /**
+     * With the client's {@code locktime} raised to an hour, its kernel overrides a fresh entry only for a frame that
+     * {@code arp_is_garp} accepts as gratuitous. That makes each form prove it is one, and a reply whose target MAC
+     * is zero (not gratuitous on Linux) shows the check can tell.
+     */
+    @Test
+    void linuxTakesEachFormAsGratuitousButNotAReplyWithoutTargetMac() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            NamespaceLab.Host hostA = lab.hostA();
+            lab.client().run("sysctl", "-q", "-w", "net.ipv4.neigh." + NamespaceLab.INTERFACE + ".locktime=" + ONE_HOUR_LOCKTIME);
+            byte[] notGratuitous = ArpFrames.announcementReply(hostA.mac(), VIP);
+            Arrays.fill(notGratuitous, 32, 38, (byte) 0);
+
+            try (PcapFrameSender sender = openInNamespace(hostA.namespace(), NamespaceLab.INTERFACE)) {
+                pointClientAtHostB(lab);
+                try (Capture capture = Capture.start(lab.client(), hostA.mac(), 1)) {
+                    sender.send(notGratuitous);
+                    capture.frames();
+                }
+                assertEquals(lab.hostB().mac().toString(), clientNeighbourMac(lab), "a reply with target MAC 0 is ignored inside locktime");
+
+                for (GarpMode mode : List.of(GarpMode.REQUEST, GarpMode.REPLY)) {
+                    pointClientAtHostB(lab);
+                    try (Capture capture = Capture.start(lab.client(), hostA.mac(), 1)) {
+                        new Announcement(hostA.mac(), VIP, new AnnouncementProfile(1, 0, mode)).send(sender);
+                        capture.frames();
+                    }
+                    assertEquals(hostA.mac().toString(), clientNeighbourMac(lab), mode + " form");
+                }
+            }
+        } finally {
+            lab.close();
+        }
+    }
+
+    @Test
+    void failuresNameTheInterfaceAndTheFix() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            NamespaceLab.Host hostA = lab.hostA();
+            IOException missing = assertThrows(IOException.class, () -> openInNamespace(hostA.namespace(), "vipctl-none"));
+            assertEquals("cannot open interface vipctl-none to send gratuitous ARP (No such device exists): "
+                    + "interface vipctl-none does not exist (any more); check the interface name", missing.getMessage());
+
+            hostA.run("ip", "link", "add", "vgone", "type", "veth", "peer", "name", "vgone-peer");
+            IOException down = assertThrows(IOException.class, () -> openInNamespace(hostA.namespace(), "vgone"));
+            assertEquals("cannot open interface vgone to send gratuitous ARP (That device is not up): "
+                    + "interface vgone is down; bring it up first", down.getMessage());
+
+            hostA.run("ip", "link", "set", "vgone", "up");
+            try (PcapFrameSender sender = openInNamespace(hostA.namespace(), "vgone")) {
+                hostA.run("ip", "link", "del", "vgone");
+                IOException gone = assertThrows(IOException.class, () -> sender.send(ArpFrames.announcementRequest(hostA.mac(), VIP)));
+                assertEquals("cannot send a frame on interface vgone (Error occurred in pcap_sendpacket(): send: No such device or address): "
+                        + "interface vgone does not exist (any more); check the interface name", gone.getMessage());
+            }
+        } finally {
+            lab.close();
+        }
+    }
+
+    /** Child JVMs, because only a whole process shows what reaches its stdout/stderr, and capabilities are per process. */
+    @Test
+    void sendingPrintsNothingAndWithoutCapNetRawTheMessageSaysSo() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> child = List.of(java, "-cp", System.getProperty("java.class.path"), OpenAndSend.class.getName(), NamespaceLab.INTERFACE);
+
+            Shell.Result privileged = Shell.run(lab.hostA().command(child.toArray(new String[0])));
+            assertEquals("", privileged.stderr, "stderr");
+            assertEquals("sent\n", privileged.stdout, "stdout");
+
+            List<String> withoutNetRaw = new ArrayList<>(List.of("setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"));
+            withoutNetRaw.addAll(child);
+            Shell.Result unprivileged = Shell.run(lab.hostA().command(withoutNetRaw.toArray(new String[0])));
+            assertEquals("", unprivileged.stderr, "stderr");
+            assertEquals("cannot open interface eth0 to send gratuitous ARP (socket: Operation not permitted): run as root, "
+                    + "or give the java binary CAP_NET_RAW (setcap cap_net_raw+ep, or systemd AmbientCapabilities=CAP_NET_RAW)\n",
+                    unprivileged.stdout);
+        } finally {
+            lab.close();
+        }
+    }
+
+    /** Run in a child JVM: opens the interface, sends one announcement frame, and says "sent" or why not. */
+    static final class OpenAndSend {
+        public static void main(String[] args) {
+            try (PcapFrameSender sender = PcapFrameSender.open(args[0])) {
+                sender.send(ArpFrames.announcementRequest(MacAddress.parse("02:00:00:00:00:0a"), VIP));
+                System.out.println("sent");
+            } catch (IOException e) {
+                System.out.println(e.getMessage());
+            }
+        }
+    }
+
+    /** Opens the sender on a thread inside the namespace; the socket stays in that namespace for every later send. */
+    private static PcapFrameSender openInNamespace(String namespace, String interfaceName) throws Exception {
+        return NetworkNamespace.call(namespace, () -> PcapFrameSender.open(interfaceName));
+    }
+
+    private static byte[] hex(String text) {
+        String digits = text.replace(" ", "");
+        byte[] bytes = new byte[digits.length() / 2];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) Integer.parseInt(digits.substring(2 * i, 2 * i + 2), 16);
+        }
+        return bytes;
+    }
+
+    private static void pointClientAtHostB(NamespaceLab lab) {
+        lab.client().run("ip", "neigh", "replace", NamespaceLab.VIP, "lladdr", lab.hostB().mac().toString(),
+                "dev", NamespaceLab.INTERFACE, "nud", "stale");
+        assertEquals(lab.hostB().mac().toString(), clientNeighbourMac(lab), "set-up");
+    }
+
+    /** The MAC in the client's neighbour entry for the VIP, e.g. from "198.51.100.100 lladdr 02:00:00:00:00:0b STALE". */
+    private static String clientNeighbourMac(NamespaceLab lab) {
+        String entry = lab.client().run("ip", "neigh", "show", NamespaceLab.VIP, "dev", NamespaceLab.INTERFACE).trim();
+        String[] words = entry.split("\\s+");
+        int lladdr = Arrays.asList(words).indexOf("lladdr");
+        if (lladdr < 0 || lladdr + 1 >= words.length) {
+            fail("the client has no MAC for the VIP: '" + entry + "'");
+        }
+        return words[lladdr + 1];
+    }
+
+    /**
+     * tcpdump on the client's eth0, writing pcap to a file, for a fixed number of ARP frames from one MAC. tcpdump's
+     * packet tap sees a frame in the same kernel receive call that then hands it to ARP, so once tcpdump has it the
+     * client's neighbour table has been updated too.
+     */
+    private static final class Capture implements AutoCloseable {
+        private final Process tcpdump;
+        private final Path pcap;
+        private final Path log;
+
+        private Capture(Process tcpdump, Path pcap, Path log) {
+            this.tcpdump = tcpdump;
+            this.pcap = pcap;
+            this.log = log;
+        }
+
+        static Capture start(NamespaceLab.Host host, MacAddress source, int frames) throws IOException, InterruptedException {
+            Path pcap = Files.createTempFile("vipctl-garp", ".pcap");
+            Path log = Files.createTempFile("vipctl-garp", ".log");
+            Process tcpdump = new ProcessBuilder(host.command("tcpdump", "-i", NamespaceLab.INTERFACE, "-n", "-U", "-w", "-",
+                    "-c", Integer.toString(frames), "arp and ether src " + source))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(pcap.toFile())
+                    .redirectError(log.toFile())
+                    .start();
+            Capture capture = new Capture(tcpdump, pcap, log);
+            try {
+                // tcpdump says "listening on" once its filter is on the socket: a frame sent after that is seen.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.readString(log).contains("listening on")) {
+                    if (!tcpdump.isAlive() || System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("tcpdump did not start listening: " + Files.readString(log));
+                    }
+                    Thread.sleep(20);
+                }
+                return capture;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                capture.close();
+                throw e;
+            }
+        }
+
+        /** Waits for tcpdump to have its frames and returns them as captured. */
+        List<byte[]> frames() throws IOException, InterruptedException {
+            if (!tcpdump.waitFor(30, TimeUnit.SECONDS)) {
+                fail("tcpdump did not see all frames within 30 s; it had " + readPcap(Files.readAllBytes(pcap)).size());
+            }
+            assertEquals(0, tcpdump.exitValue(), "tcpdump: " + Files.readString(log));
+            return readPcap(Files.readAllBytes(pcap));
+        }
+
+        @Override
+        public void close() throws IOException {
+            tcpdump.destroyForcibly();
+            Files.deleteIfExists(pcap);
+            Files.deleteIfExists(log);
+        }
+
+        /** The frames of a pcap file: a 24-byte file header, then per frame a 16-byte header and the captured bytes. */
+        private static List<byte[]> readPcap(byte[] file) {
+            List<byte[]> frames = new ArrayList<>();
+            if (file.length < 24) {
+                return frames;
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+            // The magic number is written in the writer's byte order.
+            if (buffer.getInt(0) != 0xa1b2c3d4) {
+                buffer.order(ByteOrder.BIG_ENDIAN);
+            }
+            int offset = 24;
+            while (offset + 16 <= file.length) {
+                int capturedLength = buffer.getInt(offset + 8);
+                frames.add(Arrays.copyOfRange(file, offset + 16, offset + 16 + capturedLength));
+                offset += 16 + capturedLength;
+            }
+            return frames;
+        }
+    }
+}
