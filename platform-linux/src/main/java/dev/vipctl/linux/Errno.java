@@ -1,0 +1,59 @@
+package dev.vipctl.linux;
+
+import java.util.Map;
+
+import static java.util.Map.entry;
+
+/** Linux errno values (NATIVE_APIS.md §0.1) and how an operator reads them: name and number, "EEXIST (17)". */
+final class Errno {
+    /** asm-generic/errno-base.h */
+    static final int EPERM = 1;
+    /** asm-generic/errno-base.h */
+    static final int EINTR = 4;
+    /** asm-generic/errno-base.h; also EWOULDBLOCK, what recv returns when SO_RCVTIMEO expires */
+    static final int EAGAIN = 11;
+    /** asm-generic/errno-base.h */
+    static final int EACCES = 13;
+    /** asm-generic/errno-base.h */
+    static final int EEXIST = 17;
+    /** asm-generic/errno-base.h */
+    static final int ENODEV = 19;
+    /** asm-generic/errno.h; what setsockopt answers for an option the kernel is too old to know */
+    static final int ENOPROTOOPT = 92;
+    /** asm-generic/errno.h */
+    static final int EADDRNOTAVAIL = 99;
+
+    /** The names an rtnetlink, socket or setns call can plausibly report (asm-generic/errno-base.h, errno.h). */
+    private static final Map<Integer, String> NAMES = Map.ofEntries(
+            entry(EPERM, "EPERM"),
+            entry(2, "ENOENT"),
+            entry(EINTR, "EINTR"),
+            entry(9, "EBADF"),
+            entry(EAGAIN, "EAGAIN"),
+            entry(12, "ENOMEM"),
+            entry(EACCES, "EACCES"),
+            entry(16, "EBUSY"),
+            entry(EEXIST, "EEXIST"),
+            entry(ENODEV, "ENODEV"),
+            entry(20, "ENOTDIR"),
+            entry(22, "EINVAL"),
+            entry(24, "EMFILE"),
+            entry(34, "ERANGE"),
+            entry(90, "EMSGSIZE"),
+            entry(ENOPROTOOPT, "ENOPROTOOPT"),
+            entry(93, "EPROTONOSUPPORT"),
+            entry(95, "EOPNOTSUPP"),
+            entry(97, "EAFNOSUPPORT"),
+            entry(98, "EADDRINUSE"),
+            entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),
+            entry(105, "ENOBUFS"));
+
+    private Errno() {
+    }
+
+    /** "EEXIST (17)", or "errno 200" for a value without a name here. */
+    static String describe(int errno) {
+        String name = NAMES.get(errno);
+        return name == null ? "errno " + errno : name + " (" + errno + ")";
+    }
+}

@@ -1,0 +1,110 @@
+package dev.vipctl.linux;
+
+import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.NetInterface;
+import dev.vipctl.os.NetworkOs;
+import dev.vipctl.os.OsException;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Linux network configuration over one rtnetlink socket (NATIVE_APIS.md §1): no {@code ip} process, one request
+ * and its ACK per change. The socket belongs to the network namespace of the thread that called {@link #open()}.
+ * Errors carry the kernel's errno, mapped onto {@link OsException.Reason} (ENODEV: no such interface, EPERM/EACCES:
+ * not permitted, EEXIST: already exists, EADDRNOTAVAIL: no such address, others: refused), and its own words.
+ */
+public final class LinuxNetworkOs implements NetworkOs {
+    /** A dump is repeated while the kernel flags it as interrupted by a concurrent change; this bounds a change storm. */
+    private static final int DUMP_ATTEMPTS = 5;
+
+    private final RtnetlinkCodec codec;
+    private final RtnetlinkSocket socket;
+
+    private LinuxNetworkOs(RtnetlinkCodec codec, RtnetlinkSocket socket) {
+        this.codec = codec;
+        this.socket = socket;
+    }
+
+    /** Opens the rtnetlink socket in the calling thread's network namespace. */
+    public static LinuxNetworkOs open() throws OsException {
+        RtnetlinkCodec codec = new RtnetlinkCodec(ByteOrder.nativeOrder());
+        return new LinuxNetworkOs(codec, RtnetlinkSocket.open(codec));
+    }
+
+    @Override
+    public NetInterface resolve(String name) throws OsException {
+        List<RtnetlinkCodec.Message> replies;
+        try {
+            replies = socket.request(codec.getLink(socket.nextSequence(), name), "look up interface " + name);
+        } catch (OsException e) {
+            if (e.reason() != OsException.Reason.NO_SUCH_INTERFACE) {
+                throw e;
+            }
+            // The kernel gives no text for this one (recorded getlink-enodev.hex): say it plainly.
+            throw new OsException(e.reason(), e.errorCode(), "there is no interface named " + name + " in this network namespace: "
+                    + Errno.describe(e.errorCode()));
+        }
+        for (RtnetlinkCodec.Message reply : replies) {
+            if (reply.type() == RtnetlinkCodec.RTM_NEWLINK) {
+                return codec.link(reply);
+            }
+        }
+        throw new OsException(OsException.Reason.IO, 0, "the kernel acknowledged the lookup of interface " + name + " but sent no description of it");
+    }
+
+    /**
+     * The interface's IPv4 addresses in the kernel's order (a subnet's primary before its secondaries). The label is
+     * the kernel's: an address added without one carries the interface's name.
+     */
+    @Override
+    public List<InterfaceAddress> addresses(NetInterface nic) throws OsException {
+        String action = "list the addresses of " + nic.name();
+        for (int attempt = 1; attempt <= DUMP_ATTEMPTS; attempt++) {
+            RtnetlinkCodec.Replies dump = socket.dump(codec.dumpIpv4Addresses(socket.nextSequence(), nic.index()), action);
+            if (dump.interrupted()) {
+                continue;
+            }
+            List<InterfaceAddress> addresses = new ArrayList<>();
+            for (RtnetlinkCodec.Message message : dump.messages()) {
+                RtnetlinkCodec.AddressEntry entry = codec.address(message);
+                // The kernel filters by index and family only on kernels with NETLINK_GET_STRICT_CHK (§1.1 "List").
+                if (entry.interfaceIndex() == nic.index() && entry.address().address().isIpv4()) {
+                    addresses.add(entry.address());
+                }
+            }
+            return addresses;
+        }
+        throw new OsException(OsException.Reason.IO, 0, "cannot " + action + ": the kernel's address table changed during each of "
+                + DUMP_ATTEMPTS + " attempts to read it");
+    }
+
+    @Override
+    public void add(NetInterface nic, InterfaceAddress address) throws OsException {
+        requireIpv4(address);
+        socket.request(codec.newAddress(socket.nextSequence(), nic.index(), address), "add " + describe(address) + " to " + nic.name());
+    }
+
+    @Override
+    public void remove(NetInterface nic, InterfaceAddress address) throws OsException {
+        requireIpv4(address);
+        socket.request(codec.deleteAddress(socket.nextSequence(), nic.index(), address), "remove " + describe(address) + " from " + nic.name());
+    }
+
+    /** The contract is IPv4: {@link #addresses} lists only IPv4, so an IPv6 address added here could never be verified. */
+    private static void requireIpv4(InterfaceAddress address) {
+        if (!address.address().isIpv4()) {
+            throw new IllegalArgumentException("only IPv4 addresses are supported, not " + address.address());
+        }
+    }
+
+    private static String describe(InterfaceAddress address) {
+        return address.address() + "/" + address.prefixLength() + (address.label().isEmpty() ? "" : " (label " + address.label() + ")");
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}
