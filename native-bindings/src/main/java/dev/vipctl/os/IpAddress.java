@@ -33,7 +33,7 @@ public final class IpAddress {
         byte[] bytes = new byte[4];
         for (int i = 0; i < 4; i++) {
             String part = parts[i];
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
+            if (part.isEmpty() || part.length() > 3 || !isDecimal(part)
                     || (part.length() > 1 && part.charAt(0) == '0')) {
                 throw new IllegalArgumentException("'" + text + "' is not an IPv4 address (part '" + part + "' is not a number 0-255)");
             }
@@ -44,6 +44,19 @@ public final class IpAddress {
             bytes[i] = (byte) value;
         }
         return new IpAddress(bytes);
+    }
+
+    /**
+     * Whether the text is only the digits 0-9. A plain loop, not a stream: lambdas cost milliseconds of bootstrap on a
+     * cold JVM, and parsing runs at every start.
+     */
+    public static boolean isDecimal(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean isIpv4() {

@@ -1,0 +1,43 @@
+package dev.vipctl.agent;
+
+/**
+ * The exit-code contract with whatever runs vipctl (a Management Layer, a script, an operator). Codes are stable:
+ * add new ones at the end, never renumber. The same table is printed by {@code --help} and documented in the README.
+ */
+public enum ExitCode {
+    OK(0, "done: the VIP is in the requested state (also when it already was)"),
+    INTERNAL_ERROR(1, "unexpected internal error (a bug: please report the message)"),
+    BAD_INPUT(2, "usage or bad input; nothing was changed"),
+    NOT_PRIVILEGED(3, "not privileged (needs root, or CAP_NET_ADMIN and CAP_NET_RAW); nothing was changed"),
+    INTERFACE_UNAVAILABLE(4, "interface missing, or down for 'up'; nothing was changed"),
+    OS_REFUSED(5, "the kernel refused the change (its reason is in the message)"),
+    VERIFICATION_FAILED(6, "the change did not verify: read back, retried once, still wrong"),
+    ANNOUNCE_FAILED(7, "gratuitous ARP failed (libpcap/pcap); at start-up nothing changed, after the add the VIP stays"),
+    NOT_CONFIGURED(8, "status only: the VIP is not configured on the interface"),
+    UNSUPPORTED_OS(9, "this operating system is not supported yet; nothing was changed");
+
+    private final int code;
+    private final String meaning;
+
+    ExitCode(int code, String meaning) {
+        this.code = code;
+        this.meaning = meaning;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The table as {@code --help} prints it. */
+    public static String table() {
+        StringBuilder text = new StringBuilder("Exit codes:\n");
+        for (ExitCode exitCode : values()) {
+            text.append(String.format("  %d  %s%n", exitCode.code, exitCode.meaning));
+        }
+        return text.toString();
+    }
+}

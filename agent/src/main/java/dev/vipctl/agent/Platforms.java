@@ -1,0 +1,82 @@
+package dev.vipctl.agent;
+
+import dev.vipctl.linux.LinuxNetworkOs;
+import dev.vipctl.os.NetworkOs;
+import dev.vipctl.os.OsException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Picks the OS implementation from {@code os.name}. Each branch names its implementation class directly; the JVM
+ * loads a class only when a branch that uses it runs, so no other OS's code is loaded.
+ */
+public final class Platforms {
+    /** linux/capability.h: CAP_NET_ADMIN 12 (configure addresses), CAP_NET_RAW 13 (send raw frames). */
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_NET_RAW = 13;
+
+    private Platforms() {
+    }
+
+    private static boolean isLinux() {
+        return System.getProperty("os.name", "").startsWith("Linux");
+    }
+
+    /** Opens this OS's network configuration. */
+    public static NetworkOs open() throws TakeoverException {
+        if (!isLinux()) {
+            throw unsupported();
+        }
+        try {
+            return LinuxNetworkOs.open();
+        } catch (OsException e) {
+            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot open the kernel's routing socket: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks, before anything is touched, that this process may change addresses and, if {@code rawFrames}, send
+     * raw frames. The kernel would refuse anyway; asking first gives the operator the fix instead of an errno.
+     */
+    public static void checkPrivileges(boolean rawFrames) throws TakeoverException {
+        if (!isLinux()) {
+            throw unsupported();
+        }
+        long effective;
+        try {
+            effective = effectiveCapabilities(Files.readAllLines(Path.of("/proc/self/status")));
+        } catch (IOException | RuntimeException e) {
+            return; // No /proc to ask: let the kernel's EPERM speak (mapped to the same exit code).
+        }
+        List<String> missing = new ArrayList<>();
+        if ((effective & 1L << CAP_NET_ADMIN) == 0) {
+            missing.add("CAP_NET_ADMIN");
+        }
+        if (rawFrames && (effective & 1L << CAP_NET_RAW) == 0) {
+            missing.add("CAP_NET_RAW");
+        }
+        if (!missing.isEmpty()) {
+            throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "not privileged: missing " + String.join(" and ", missing)
+                    + "; run as root (sudo), or grant the capabilities (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)");
+        }
+    }
+
+    /** The CapEff bit mask from the lines of /proc/self/status. */
+    static long effectiveCapabilities(List<String> statusLines) {
+        for (String line : statusLines) {
+            if (line.startsWith("CapEff:")) {
+                return Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
+            }
+        }
+        throw new IllegalArgumentException("no CapEff line");
+    }
+
+    private static TakeoverException unsupported() {
+        return new TakeoverException(ExitCode.UNSUPPORTED_OS, "vipctl does not support " + System.getProperty("os.name")
+                + " yet (Linux only so far)");
+    }
+}

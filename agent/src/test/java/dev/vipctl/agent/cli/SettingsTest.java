@@ -1,0 +1,131 @@
+package dev.vipctl.agent.cli;
+
+import dev.vipctl.agent.ExitCode;
+import dev.vipctl.agent.TakeoverException;
+import dev.vipctl.agent.arp.GarpMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void upWithDefaults() throws Exception {
+        Settings settings = Settings.parse(new String[] {"up", "--interface", "eth0", "--vip", "198.51.100.100/24"});
+        assertEquals(Settings.Command.UP, settings.command);
+        assertEquals("eth0", settings.interfaceName);
+        assertEquals("198.51.100.100/24", settings.vip.toString());
+        assertEquals("eth0:1", settings.label);
+        assertEquals(3, settings.profile.count());
+        assertEquals(GarpMode.BOTH, settings.profile.mode());
+        assertFalse(settings.json);
+    }
+
+    @Test
+    void upWithEveryOption() throws Exception {
+        Path log = dir.resolve("takeover.log");
+        Settings settings = Settings.parse(new String[] {"up", "-i", "eth0", "--vip", "198.51.100.100/32", "--label", "eth0:sip",
+                "--garp-count", "5", "--garp-interval-ms", "200", "--garp-mode", "reply", "--json", "--quiet", "--log-file", log.toString()});
+        assertEquals("eth0:sip", settings.label);
+        assertEquals(5, settings.profile.count());
+        assertEquals(200, settings.profile.intervalMillis());
+        assertEquals(GarpMode.REPLY, settings.profile.mode());
+        assertTrue(settings.json);
+        assertTrue(settings.quiet);
+        assertEquals(log, settings.logFile);
+    }
+
+    @Test
+    void downTakesTheVipWithoutPrefix() throws Exception {
+        Settings settings = Settings.parse(new String[] {"down", "--interface", "eth0", "--vip", "198.51.100.100"});
+        assertEquals(Settings.Command.DOWN, settings.command);
+        assertFalse(settings.vip.hasPrefix());
+        assertNull(settings.label);
+        assertNull(settings.profile);
+    }
+
+    @Test
+    void configFileFillsWhatTheCommandLineLeavesOut() throws Exception {
+        Path config = dir.resolve("vip.properties");
+        Files.writeString(config, "# SIP VIP\ninterface=eth0\nvip=198.51.100.100/24\nlabel=eth0:sip\ngarp-count=2\njson=true\n");
+        Settings up = Settings.parse(new String[] {"up", "--config", config.toString(), "--garp-count", "4"});
+        assertEquals("eth0", up.interfaceName);
+        assertEquals("eth0:sip", up.label);
+        assertEquals(4, up.profile.count(), "the command line wins");
+        assertTrue(up.json);
+
+        Settings down = Settings.parse(new String[] {"down", "--config", config.toString()});
+        assertEquals("198.51.100.100/24", down.vip.toString(), "a shared file's up-only keys do not stop 'down'");
+    }
+
+    @Test
+    void helpAndVersionNeedNothingElse() throws Exception {
+        assertTrue(Settings.parse(new String[] {"--help"}).help);
+        assertTrue(Settings.parse(new String[] {"--version"}).version);
+        assertTrue(Settings.parse(new String[] {"up", "--help"}).help);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "no command|",
+            "unknown command|upp --interface eth0 --vip 198.51.100.100/24",
+            "extra argument|up now --interface eth0 --vip 198.51.100.100/24",
+            "unknown option|up --interface eth0 --vip 198.51.100.100/24 --force",
+            "missing interface|up --vip 198.51.100.100/24",
+            "missing vip|up --interface eth0",
+            "missing option value|up --interface eth0 --vip",
+            "up without prefix|up --interface eth0 --vip 198.51.100.100",
+            "prefix over 32|up --interface eth0 --vip 198.51.100.100/33",
+            "malformed address|up --interface eth0 --vip 198.51.100.300/24",
+            "hostname as vip|up --interface eth0 --vip sip.example/24",
+            "label too long|up --interface eth0 --vip 198.51.100.100/24 --label eth0:1234567890a",
+            "label of another interface|up --interface eth0 --vip 198.51.100.100/24 --label eth1:1",
+            "interface name with slash|up --interface ../eth0 --vip 198.51.100.100/24",
+            "interface name too long|up --interface abcdefghijklmnop --vip 198.51.100.100/24",
+            "label as interface|up --interface eth0:1 --vip 198.51.100.100/24",
+            "garp count not a number|up --interface eth0 --vip 198.51.100.100/24 --garp-count many",
+            "garp count over 100|up --interface eth0 --vip 198.51.100.100/24 --garp-count 101",
+            "negative interval|up --interface eth0 --vip 198.51.100.100/24 --garp-interval-ms -5",
+            "unknown garp mode|up --interface eth0 --vip 198.51.100.100/24 --garp-mode gratuitous",
+            "label on down|down --interface eth0 --vip 198.51.100.100/24 --label eth0:1",
+            "garp option on status|status --interface eth0 --vip 198.51.100.100 --garp-count 1",
+            "missing config file|up --config /nonexistent/vipctl.properties",
+            "log file in missing directory|up --interface eth0 --vip 198.51.100.100/24 --log-file /nonexistent/dir/takeover.log",
+            "log file is a directory|up --interface eth0 --vip 198.51.100.100/24 --log-file /tmp",
+    })
+    void badInputIsAUsageError(String name, String commandLine) {
+        String[] args = commandLine == null ? new String[0] : commandLine.split(" ");
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> Settings.parse(args));
+        assertEquals(ExitCode.BAD_INPUT, failure.exitCode());
+        assertFalse(failure.getMessage().isBlank());
+    }
+
+    @Test
+    void configFileWithUnknownKeyOrBadFlagIsAUsageError() throws Exception {
+        Path unknownKey = dir.resolve("unknown.properties");
+        Files.writeString(unknownKey, "interface=eth0\nvip=198.51.100.100/24\ngarp_count=3\n");
+        TakeoverException failure = assertThrows(TakeoverException.class,
+                () -> Settings.parse(new String[] {"up", "--config", unknownKey.toString()}));
+        assertTrue(failure.getMessage().contains("garp_count"), failure.getMessage());
+
+        Path badFlag = dir.resolve("flag.properties");
+        Files.writeString(badFlag, "interface=eth0\nvip=198.51.100.100/24\njson=yes please\n");
+        assertThrows(TakeoverException.class, () -> Settings.parse(new String[] {"up", "--config", badFlag.toString()}));
+
+        Path nested = dir.resolve("nested.properties");
+        Files.writeString(nested, "config=/etc/other.properties\n");
+        assertThrows(TakeoverException.class, () -> Settings.parse(new String[] {"up", "--config", nested.toString()}));
+    }
+}
