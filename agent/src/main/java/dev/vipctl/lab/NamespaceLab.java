@@ -3,8 +3,13 @@ package dev.vipctl.lab;
 import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -27,8 +32,10 @@ public final class NamespaceLab implements AutoCloseable {
         private final String namespace;
         private final MacAddress mac;
         private final IpAddress address;
+        private final NamespaceLab lab;
 
-        Host(String role, String namespace, MacAddress mac, IpAddress address) {
+        Host(NamespaceLab lab, String role, String namespace, MacAddress mac, IpAddress address) {
+            this.lab = lab;
             this.role = role;
             this.namespace = namespace;
             this.mac = mac;
@@ -59,6 +66,21 @@ public final class NamespaceLab implements AutoCloseable {
             return full;
         }
 
+        /**
+         * Starts a long-running command in this host's namespace, stdout piped to the caller, stderr discarded;
+         * the lab destroys it on {@link #close()}.
+         */
+        public Process start(String... command) {
+            try {
+                Process process = new ProcessBuilder(command(command))
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                lab.background.add(process);
+                return process;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start " + command[0] + " in " + namespace + ": " + e.getMessage(), e);
+            }
+        }
+
         /** Runs a command in this host's namespace and returns its stdout; fails on a non-zero exit. */
         public String run(String... command) {
             return Shell.check(command(command).toArray(new String[0]));
@@ -76,6 +98,7 @@ public final class NamespaceLab implements AutoCloseable {
     private final Host hostB;
     private final Host client;
     private final List<String> created = new ArrayList<>();
+    private final List<Process> background = new CopyOnWriteArrayList<>();
     private final Thread cleanupOnExit = new Thread(this::deleteNamespaces, "vipctl-lab-cleanup");
 
     private NamespaceLab(String id) {
@@ -87,7 +110,7 @@ public final class NamespaceLab implements AutoCloseable {
     }
 
     private Host host(String role, String suffix, String mac, String address) {
-        return new Host(role, "vipctl-" + id + "-" + suffix, MacAddress.parse(mac), IpAddress.parseIpv4(address));
+        return new Host(this, role, "vipctl-" + id + "-" + suffix, MacAddress.parse(mac), IpAddress.parseIpv4(address));
     }
 
     /** Builds the lab. Needs root and iproute2. On any failure, what was built so far is removed again. */
@@ -129,6 +152,21 @@ public final class NamespaceLab implements AutoCloseable {
         created.add(name);
     }
 
+    /** Whether this process runs as root (effective uid 0), which creating namespaces needs. */
+    public static boolean isRoot() {
+        try {
+            // /proc/self/status "Uid: real effective saved fs"
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return "0".equals(line.split("\\s+")[2]);
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
     /** The unique part of this lab's namespace names. */
     public String id() {
         return id;
@@ -162,6 +200,10 @@ public final class NamespaceLab implements AutoCloseable {
     }
 
     private synchronized void deleteNamespaces() {
+        for (Process process : background) {
+            process.destroyForcibly();
+        }
+        background.clear();
         for (int i = created.size() - 1; i >= 0; i--) {
             Shell.run(List.of("ip", "netns", "del", created.get(i)));
         }
