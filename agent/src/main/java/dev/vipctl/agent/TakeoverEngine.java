@@ -52,7 +52,7 @@ public final class TakeoverEngine implements AutoCloseable {
             nic = os.resolve(interfaceName);
         } catch (OsException e) {
             os.close();
-            throw translate(e, "cannot look up interface " + interfaceName);
+            throw translate(e);
         }
         if (announce == null) {
             return new TakeoverEngine(os, nic, null, null);
@@ -271,7 +271,7 @@ public final class TakeoverEngine implements AutoCloseable {
         try {
             return os.addresses(nic);
         } catch (OsException e) {
-            throw translate(e, "cannot list the addresses of " + nic.name());
+            throw translate(e);
         }
     }
 
@@ -281,7 +281,7 @@ public final class TakeoverEngine implements AutoCloseable {
             outcome.action(action);
         } catch (OsException e) {
             if (e.reason() != OsException.Reason.ALREADY_EXISTS) {
-                throw translate(e, "cannot add " + desired + " to " + nic.name());
+                throw translate(e);
             }
             // Another actor added it between our look and our add: verification decides whether it is right.
             outcome.warn("added concurrently by someone else: " + e.getMessage());
@@ -293,13 +293,14 @@ public final class TakeoverEngine implements AutoCloseable {
             os.remove(nic, address);
         } catch (OsException e) {
             if (e.reason() != OsException.Reason.NO_SUCH_ADDRESS) {
-                throw translate(e, "cannot remove " + address + " from " + nic.name());
+                throw translate(e);
             }
             // Gone between our look and our remove: the state we want.
         }
     }
 
-    private static TakeoverException translate(OsException e, String doing) {
+    /** The OS layer's message already says what it was doing and what the kernel answered. */
+    private static TakeoverException translate(OsException e) {
         ExitCode code;
         switch (e.reason()) {
             case NO_SUCH_INTERFACE:
@@ -314,7 +315,7 @@ public final class TakeoverEngine implements AutoCloseable {
             default:
                 code = ExitCode.OS_REFUSED;
         }
-        return new TakeoverException(code, doing + ": " + e.getMessage(), e);
+        return new TakeoverException(code, e.getMessage(), e);
     }
 
     @Override

@@ -41,6 +41,12 @@ public final class Demo {
             err.println("vipctl demo: needs root to create network namespaces: sudo ./vipctl demo");
             return ExitCode.NOT_PRIVILEGED.code();
         }
+        for (String[] tool : new String[][] {{"ip", "iproute2"}, {"ping", "iputils-ping"}}) {
+            if (!onPath(tool[0])) {
+                err.println("vipctl demo: needs '" + tool[0] + "' (Debian/Ubuntu: apt-get install " + tool[1] + ")");
+                return ExitCode.BAD_INPUT.code();
+            }
+        }
         out.println("Building a throwaway lab: namespaces for host-a, host-b and a client, on one bridge (198.51.100.0/24)...");
         try (NamespaceLab lab = NamespaceLab.create()) {
             return new Demo(out, Path.of(home, "bin", "vipctl").toString(), lab).show();
@@ -50,6 +56,15 @@ public final class Demo {
         } finally {
             out.println("Lab removed.");
         }
+    }
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int show() throws InterruptedException {
@@ -100,7 +115,8 @@ public final class Demo {
             return false;
         }
         ClientPing.Gap gap = ping.longestGap(startMicros, nowMicros());
-        out.println(String.format(Locale.ROOT, "   client's longest gap between replies: %.1f ms (%d replies lost); the switch took %.1f ms",
+        out.println(String.format(Locale.ROOT, "   client's longest gap between replies: %.1f ms (%d replies lost); down + up took %.1f ms"
+                        + " (up returns after its last announcement)",
                 gap.micros / 1000.0, gap.lostReplies, (endMicros - startMicros) / 1000.0));
         return true;
     }
