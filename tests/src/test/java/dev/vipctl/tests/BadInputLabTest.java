@@ -5,10 +5,17 @@ import dev.vipctl.lab.Shell;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,9 +52,17 @@ class BadInputLabTest {
         return lab.hostA().run("ip", "-4", "-o", "addr", "show") + lab.hostA().run("ip", "-o", "link", "show");
     }
 
-    private static void assertRefusedWithoutChange(List<String> prefix, int expectedCode, String expectedText, String... args) {
+    /** Runs {@code command + args} (the launcher in host A's namespace when {@code command} is null) and checks the refusal. */
+    private static void assertRefusedWithoutChange(List<String> command, int expectedCode, String expectedText, String... args) {
         String before = hostState();
-        Shell.Result result = prefix == null ? Launcher.run(lab.hostA(), args) : Launcher.runWith(prefix, args);
+        Shell.Result result;
+        if (command == null) {
+            result = Launcher.run(lab.hostA(), args);
+        } else {
+            List<String> full = new ArrayList<>(command);
+            full.addAll(List.of(args));
+            result = Shell.run(full);
+        }
         assertEquals(expectedCode, result.exitCode, Launcher.describe(result));
         assertTrue(result.stderr.contains(expectedText), "stderr says '" + expectedText + "': " + result.stderr);
         assertFalse(result.stderr.contains("Exception"), "no stack trace for the operator: " + result.stderr);
@@ -81,11 +96,32 @@ class BadInputLabTest {
     }
 
     @Test
-    void anUnprivilegedUserChangesNothing() {
+    void anUnprivilegedUserChangesNothing(@TempDir Path dir) throws IOException {
+        // nobody may not be able to enter the checkout (a fresh clone can sit in a 0700 directory): run a copy.
+        Path launcher = worldReadableCopyOfDistribution(dir);
         List<String> asNobody = List.of("ip", "netns", "exec", lab.hostA().namespace(),
-                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all");
+                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", launcher.toString());
         assertRefusedWithoutChange(asNobody, 3, "CAP_NET_ADMIN", "down", "--interface", "eth0", "--vip", VIP);
         assertRefusedWithoutChange(asNobody, 3, "CAP_NET_RAW", "up", "--interface", "eth0", "--vip", "198.51.100.101/24");
+    }
+
+    private static Path worldReadableCopyOfDistribution(Path dir) throws IOException {
+        Path home = Launcher.PATH.getParent().getParent();
+        Path copy = dir.resolve("vipctl");
+        try (Stream<Path> files = Files.walk(home)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = copy.resolve(home.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                        Files.isDirectory(source) || Files.isExecutable(source) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return copy.resolve("bin/vipctl");
     }
 
     @Test
