@@ -26,6 +26,22 @@ class LauncherTest {
     }
 
     @Test
+    void aJavaHomeWithoutJavaIsNamed() {
+        Launcher.assertPackaged();
+        Shell.Result result = Launcher.runWith(List.of("env", "JAVA_HOME=/nonexistent/jdk"), "--version");
+        assertEquals(2, result.exitCode, Launcher.describe(result));
+        assertTrue(result.stderr.contains("JAVA_HOME is /nonexistent/jdk"), result.stderr);
+    }
+
+    @Test
+    void noJavaAtAllIsNamed() {
+        Launcher.assertPackaged();
+        Shell.Result result = Launcher.runWith(List.of("env", "-i", "PATH=/nonexistent", "/bin/bash"), "--version");
+        assertEquals(2, result.exitCode, Launcher.describe(result));
+        assertTrue(result.stderr.contains("no Java found: set JAVA_HOME"), result.stderr);
+    }
+
+    @Test
     void upAndDownRunOnJdk25WithoutWarnings() {
         Assumptions.assumeTrue(Files.isExecutable(JDK_25.resolve("bin/java")), "skipped: no JDK 25 at " + JDK_25);
         Root.assumeRoot();

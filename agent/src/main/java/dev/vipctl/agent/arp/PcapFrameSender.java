@@ -19,7 +19,7 @@ import java.io.IOException;
  *
  * <p>Only pcap4j's handle is used and frames go out as the bytes given, so pcap4j's packet factories never load.
  */
-public final class PcapFrameSender implements FrameSender, AutoCloseable {
+public final class PcapFrameSender implements FrameSender {
     // The handle only sends, but the kernel still copies received frames into its ring: keep both small.
     private static final int SNAPLEN_BYTES = 64;
     private static final int BUFFER_BYTES = 64 * 1024;
