@@ -167,11 +167,6 @@ public final class NamespaceLab implements AutoCloseable {
         return false;
     }
 
-    /** The unique part of this lab's namespace names. */
-    public String id() {
-        return id;
-    }
-
     public Host hostA() {
         return hostA;
     }
@@ -182,11 +177,6 @@ public final class NamespaceLab implements AutoCloseable {
 
     public Host client() {
         return client;
-    }
-
-    /** Every namespace of the lab, the switch included. */
-    public List<String> namespaces() {
-        return List.copyOf(created);
     }
 
     @Override
