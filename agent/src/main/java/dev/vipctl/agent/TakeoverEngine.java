@@ -6,6 +6,7 @@ import dev.vipctl.agent.arp.AnnouncementResult;
 import dev.vipctl.agent.arp.FrameSender;
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.NetworkOs;
 import dev.vipctl.os.OsException;
@@ -109,7 +110,7 @@ public final class TakeoverEngine implements AutoCloseable {
                     + " refusing to relabel it as " + desired.label() + " (that would remove and re-add it)");
         }
         if (existing == null) {
-            List<InterfaceAddress> otherPrefixes = withAddress(before, desired);
+            List<InterfaceAddress> otherPrefixes = withAddress(before, desired.address());
             if (!otherPrefixes.isEmpty()) {
                 throw new TakeoverException(ExitCode.BAD_INPUT, desired.address() + " is already on " + nic.name() + " as "
                         + otherPrefixes + "; refusing to add a second copy as /" + desired.prefixLength()
@@ -127,13 +128,13 @@ public final class TakeoverEngine implements AutoCloseable {
         }
         timings.mark("add");
 
-        InterfaceAddress configured = readBack(desired);
+        InterfaceAddress configured = find(addresses(), desired);
         if (!matches(configured, desired)) {
             if (configured != null) {
                 remove(configured);
             }
             add(desired, outcome, "re-added after verification found " + (configured == null ? "nothing" : configured));
-            configured = readBack(desired);
+            configured = find(addresses(), desired);
             if (!matches(configured, desired)) {
                 outcome.address(configured);
                 throw new TakeoverException(ExitCode.VERIFICATION_FAILED, "after adding " + what + " and retrying once, the kernel reports "
@@ -168,7 +169,7 @@ public final class TakeoverEngine implements AutoCloseable {
         List<InterfaceAddress> before = addresses();
         List<InterfaceAddress> candidates = candidates(before, vip);
         if (candidates.isEmpty()) {
-            List<InterfaceAddress> otherPrefixes = withAddress(before, vip);
+            List<InterfaceAddress> otherPrefixes = withAddress(before, vip.address());
             if (!otherPrefixes.isEmpty()) {
                 throw new TakeoverException(ExitCode.BAD_INPUT, vip + " is not on " + nic.name() + ", but " + otherPrefixes
                         + " is: name that prefix (or none) to take it down");
@@ -230,10 +231,6 @@ public final class TakeoverEngine implements AutoCloseable {
                 && !configured.has(AddressFlag.TENTATIVE) && !configured.has(AddressFlag.DAD_FAILED);
     }
 
-    private InterfaceAddress readBack(InterfaceAddress desired) throws TakeoverException {
-        return find(addresses(), desired);
-    }
-
     private static InterfaceAddress find(List<InterfaceAddress> addresses, InterfaceAddress wanted) {
         for (InterfaceAddress address : addresses) {
             if (address.sameAddressAndPrefix(wanted)) {
@@ -245,7 +242,7 @@ public final class TakeoverEngine implements AutoCloseable {
 
     private static List<InterfaceAddress> candidates(List<InterfaceAddress> addresses, Vip vip) {
         List<InterfaceAddress> found = new ArrayList<>();
-        for (InterfaceAddress address : withAddress(addresses, vip)) {
+        for (InterfaceAddress address : withAddress(addresses, vip.address())) {
             if (!vip.hasPrefix() || address.prefixLength() == vip.prefixLength()) {
                 found.add(address);
             }
@@ -253,14 +250,10 @@ public final class TakeoverEngine implements AutoCloseable {
         return found;
     }
 
-    private static List<InterfaceAddress> withAddress(List<InterfaceAddress> addresses, Vip vip) {
-        return withAddress(addresses, new InterfaceAddress(vip.address(), 32, ""));
-    }
-
-    private static List<InterfaceAddress> withAddress(List<InterfaceAddress> addresses, InterfaceAddress wanted) {
+    private static List<InterfaceAddress> withAddress(List<InterfaceAddress> addresses, IpAddress wanted) {
         List<InterfaceAddress> found = new ArrayList<>();
         for (InterfaceAddress address : addresses) {
-            if (address.address().equals(wanted.address())) {
+            if (address.address().equals(wanted)) {
                 found.add(address);
             }
         }

@@ -11,6 +11,7 @@ import dev.vipctl.agent.arp.GarpMode;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.linux.NetworkNamespace;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.OsException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -34,14 +35,12 @@ public final class Bench {
     }
 
     public static int run(int cycles, int processRuns, PrintStream out, PrintStream err) {
-        String home = System.getProperty(Demo.HOME_PROPERTY);
-        if (home == null) {
-            err.println("vipctl bench: run it through the vipctl launcher (it sets -D" + Demo.HOME_PROPERTY + ")");
-            return ExitCode.BAD_INPUT.code();
-        }
-        if (!NamespaceLab.isRoot()) {
-            err.println("vipctl bench: needs root to create its namespace lab: sudo ./vipctl bench");
-            return ExitCode.NOT_PRIVILEGED.code();
+        Path launcher;
+        try {
+            launcher = Demo.launcherForLab("bench");
+        } catch (TakeoverException e) {
+            err.println("vipctl bench: " + e.getMessage());
+            return e.exitCode().code();
         }
         out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.home") + "), "
                 + Runtime.getRuntime().availableProcessors() + " cores");
@@ -50,7 +49,7 @@ public final class Bench {
             Map<String, long[]> inProcess = NetworkNamespace.call(host.namespace(), () -> inProcessCycles(cycles));
             out.println(String.format(Locale.ROOT, "%nIn-process, %d cycles after %d warm-up, µs:", cycles, WARM_UP_CYCLES));
             printTable(out, inProcess);
-            Map<String, long[]> wholeProcess = wholeProcessRuns(host, Path.of(home, "bin", "vipctl").toString(), processRuns);
+            Map<String, long[]> wholeProcess = wholeProcessRuns(host, launcher.toString(), processRuns);
             out.println(String.format(Locale.ROOT, "%nWhole process (launcher -> JVM -> first gratuitous ARP), %d runs, µs:", processRuns));
             printTable(out, wholeProcess);
             return ExitCode.OK.code();
@@ -61,7 +60,7 @@ public final class Bench {
     }
 
     private static Map<String, long[]> inProcessCycles(int cycles) throws TakeoverException {
-        Vip vip = Vip.parse(NamespaceLab.VIP + "/" + NamespaceLab.PREFIX, true);
+        Vip vip = Vip.parse(NamespaceLab.VIP_WITH_PREFIX, true);
         InterfaceAddress desired = new InterfaceAddress(vip.address(), vip.prefixLength(), NamespaceLab.INTERFACE + ":1");
         // No frames: this measures the address work alone; the whole-process runs include the first frame.
         TakeoverEngine.AnnouncePlan silent = new TakeoverEngine.AnnouncePlan(vip, new AnnouncementProfile(0, 0, GarpMode.REQUEST), name -> {
@@ -92,14 +91,14 @@ public final class Bench {
                     samples.get("down: whole operation")[i] = d.get("total");
                 }
             }
-        } catch (dev.vipctl.os.OsException e) {
+        } catch (OsException e) {
             throw new TakeoverException(ExitCode.INTERNAL_ERROR, e.getMessage(), e);
         }
         return samples;
     }
 
     private static Map<String, long[]> wholeProcessRuns(NamespaceLab.Host host, String launcher, int runs) {
-        String vip = NamespaceLab.VIP + "/" + NamespaceLab.PREFIX;
+        String vip = NamespaceLab.VIP_WITH_PREFIX;
         Map<String, long[]> samples = new LinkedHashMap<>();
         samples.put("start -> main", new long[runs]);
         samples.put("start -> first GARP", new long[runs]);

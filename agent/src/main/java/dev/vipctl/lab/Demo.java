@@ -1,6 +1,7 @@
 package dev.vipctl.lab;
 
 import dev.vipctl.agent.ExitCode;
+import dev.vipctl.agent.TakeoverException;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -32,14 +33,12 @@ public final class Demo {
     }
 
     public static int run(PrintStream out, PrintStream err) {
-        String home = System.getProperty(HOME_PROPERTY);
-        if (home == null || !Files.isExecutable(Path.of(home, "bin", "vipctl"))) {
-            err.println("vipctl demo: run it through the vipctl launcher (it sets -D" + HOME_PROPERTY + ")");
-            return ExitCode.BAD_INPUT.code();
-        }
-        if (!NamespaceLab.isRoot()) {
-            err.println("vipctl demo: needs root to create network namespaces: sudo ./vipctl demo");
-            return ExitCode.NOT_PRIVILEGED.code();
+        Path launcher;
+        try {
+            launcher = launcherForLab("demo");
+        } catch (TakeoverException e) {
+            err.println("vipctl demo: " + e.getMessage());
+            return e.exitCode().code();
         }
         for (String[] tool : new String[][] {{"ip", "iproute2"}, {"ping", "iputils-ping"}}) {
             if (!onPath(tool[0])) {
@@ -49,13 +48,28 @@ public final class Demo {
         }
         out.println("Building a throwaway lab: namespaces for host-a, host-b and a client, on one bridge (198.51.100.0/24)...");
         try (NamespaceLab lab = NamespaceLab.create()) {
-            return new Demo(out, Path.of(home, "bin", "vipctl").toString(), lab).show();
+            return new Demo(out, launcher.toString(), lab).show();
         } catch (RuntimeException | InterruptedException e) {
             err.println("vipctl demo: " + e.getMessage());
             return ExitCode.INTERNAL_ERROR.code();
         } finally {
             out.println("Lab removed.");
         }
+    }
+
+    /**
+     * What the lab commands (demo, bench) need before they build a lab: this installation's launcher, which they run
+     * inside the lab's namespaces, and root.
+     */
+    static Path launcherForLab(String command) throws TakeoverException {
+        String home = System.getProperty(HOME_PROPERTY);
+        if (home == null || !Files.isExecutable(Path.of(home, "bin", "vipctl"))) {
+            throw new TakeoverException(ExitCode.BAD_INPUT, "run it through the vipctl launcher (it sets -D" + HOME_PROPERTY + ")");
+        }
+        if (!NamespaceLab.isRoot()) {
+            throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "needs root to create network namespaces: sudo ./vipctl " + command);
+        }
+        return Path.of(home, "bin", "vipctl");
     }
 
     private static boolean onPath(String command) {
@@ -71,7 +85,7 @@ public final class Demo {
         NamespaceLab.Host a = lab.hostA();
         NamespaceLab.Host b = lab.hostB();
         NamespaceLab.Host client = lab.client();
-        String vip = NamespaceLab.VIP + "/" + NamespaceLab.PREFIX;
+        String vip = NamespaceLab.VIP_WITH_PREFIX;
         for (NamespaceLab.Host host : List.of(a, b, client)) {
             out.println("  " + host);
         }
@@ -99,7 +113,7 @@ public final class Demo {
     }
 
     private boolean switchOver(ClientPing ping, NamespaceLab.Host from, NamespaceLab.Host to, String title) throws InterruptedException {
-        String vip = NamespaceLab.VIP + "/" + NamespaceLab.PREFIX;
+        String vip = NamespaceLab.VIP_WITH_PREFIX;
         out.println("\n" + title + ":");
         long startMicros = nowMicros();
         boolean moved = vipctl(from, "down", "--interface", NamespaceLab.INTERFACE, "--vip", vip)

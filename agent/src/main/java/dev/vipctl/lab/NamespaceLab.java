@@ -25,6 +25,8 @@ public final class NamespaceLab implements AutoCloseable {
     /** The virtual IP the lab moves between its hosts. */
     public static final String VIP = "198.51.100.100";
     public static final int PREFIX = 24;
+    /** {@link #VIP} with its prefix, as {@code --vip} takes it. */
+    public static final String VIP_WITH_PREFIX = VIP + "/" + PREFIX;
 
     /** One namespace with its {@code eth0}. */
     public static final class Host {

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad requests through the real launcher, inside a lab host: each gives its documented code, a clear message, and no change. */
 class BadInputLabTest {
-    private static final String VIP = NamespaceLab.VIP + "/" + NamespaceLab.PREFIX;
+    private static final String VIP = NamespaceLab.VIP_WITH_PREFIX;
     private static NamespaceLab lab;
 
     @BeforeAll

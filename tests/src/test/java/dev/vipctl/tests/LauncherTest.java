@@ -47,7 +47,7 @@ class LauncherTest {
         Root.assumeRoot();
         Launcher.assertPackaged();
         try (NamespaceLab lab = NamespaceLab.create()) {
-            String vip = NamespaceLab.VIP + "/" + NamespaceLab.PREFIX;
+            String vip = NamespaceLab.VIP_WITH_PREFIX;
             for (String command : new String[] {"up", "down"}) {
                 List<String> args = command.equals("up")
                         ? List.of(command, "--interface", "eth0", "--vip", vip, "--garp-count", "1")

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * client's view (its neighbour entry, its pings) is checked against the real kernel.
  */
 class TakeoverLabTest {
-    private static final String VIP = NamespaceLab.VIP + "/" + NamespaceLab.PREFIX;
+    private static final String VIP = NamespaceLab.VIP_WITH_PREFIX;
     /** Short pacing keeps the suite quick; the defaults are exercised by the demo and the default-profile test. */
     private static final String[] FAST_GARP = {"--garp-count", "2", "--garp-interval-ms", "50"};
 
