@@ -47,7 +47,14 @@ public final class Demo {
             }
         }
         out.println("Building a throwaway lab: namespaces for host-a, host-b and a client, on one bridge (198.51.100.0/24)...");
-        try (NamespaceLab lab = NamespaceLab.create()) {
+        NamespaceLab lab;
+        try {
+            lab = NamespaceLab.create(); // on failure it has already removed what it built
+        } catch (RuntimeException e) {
+            err.println("vipctl demo: cannot build the lab: " + e.getMessage());
+            return ExitCode.INTERNAL_ERROR.code();
+        }
+        try (lab) {
             return new Demo(out, launcher.toString(), lab).show();
         } catch (RuntimeException | InterruptedException e) {
             err.println("vipctl demo: " + e.getMessage());
