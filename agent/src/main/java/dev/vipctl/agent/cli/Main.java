@@ -7,7 +7,7 @@ import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Timings;
 import dev.vipctl.agent.arp.FrameSender;
-import dev.vipctl.agent.arp.PcapFrameSender;
+import dev.vipctl.agent.arp.PcapArpLink;
 import dev.vipctl.lab.Bench;
 import dev.vipctl.lab.Demo;
 import dev.vipctl.os.AddressFlag;
@@ -34,7 +34,7 @@ public final class Main {
     private static final TakeoverEngine.FrameSenderOpener PCAP = new TakeoverEngine.FrameSenderOpener() {
         @Override
         public FrameSender open(String interfaceName) throws IOException {
-            return PcapFrameSender.open(interfaceName);
+            return PcapArpLink.open(interfaceName);
         }
     };
 

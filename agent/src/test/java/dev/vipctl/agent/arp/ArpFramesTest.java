@@ -3,16 +3,21 @@ package dev.vipctl.agent.arp;
 import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+/** The frames are written out by hand from RFC 826 (layout) and RFC 5227 (probe), not built with the code under test. */
 class ArpFramesTest {
     private static final MacAddress MAC = MacAddress.parse("02:00:00:00:00:01");
     private static final IpAddress IP = IpAddress.parseIpv4("192.0.2.10");
+    private static final IpAddress GATEWAY = IpAddress.parseIpv4("192.0.2.1");
+    private static final IpAddress IPV6 = IpAddress.of(hex("20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 10"));
 
     static byte[] hex(String text) {
         String digits = text.replace(" ", "");
@@ -48,10 +53,39 @@ class ArpFramesTest {
     }
 
     @Test
-    void ipv6IsRefused() {
-        IpAddress ipv6 = IpAddress.of(hex("20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 10"));
+    void probeIsABroadcastRequestFromSenderIpZeroForTheAddress() {
+        byte[] probe = hex("ff ff ff ff ff ff" // destination: broadcast
+                + "02 00 00 00 00 01" // source: our MAC
+                + "08 06" // EtherType ARP
+                + "00 01 08 00 06 04" // Ethernet, IPv4, 6-byte and 4-byte addresses
+                + "00 01" // request
+                + "02 00 00 00 00 01 00 00 00 00" // sender: our MAC, 0.0.0.0 (RFC 5227 §2.1.1)
+                + "00 00 00 00 00 00 c0 00 02 0a"); // target: MAC zero, the probed address
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ArpFrames.announcementRequest(MAC, ipv6));
-        assertEquals("gratuitous ARP announces IPv4 addresses only, not 2001:db8:0:0:0:0:0:10", e.getMessage());
+        assertArrayEquals(probe, ArpFrames.probe(MAC, IP));
+    }
+
+    @Test
+    void requestAsksForTheTargetFromTheSenderIp() {
+        byte[] request = hex("ff ff ff ff ff ff 02 00 00 00 00 01 08 06 00 01 08 00 06 04 00 01"
+                + "02 00 00 00 00 01 c0 00 02 0a" // sender: our MAC, the VIP
+                + "00 00 00 00 00 00 c0 00 02 01"); // target: MAC zero, the gateway
+
+        assertArrayEquals(request, ArpFrames.request(MAC, IP, GATEWAY));
+    }
+
+    @Test
+    void ipv6IsRefusedInEveryAddressPosition() {
+        List<Executable> builds = List.of(
+                () -> ArpFrames.announcementRequest(MAC, IPV6),
+                () -> ArpFrames.announcementReply(MAC, IPV6),
+                () -> ArpFrames.probe(MAC, IPV6),
+                () -> ArpFrames.request(MAC, IPV6, GATEWAY),
+                () -> ArpFrames.request(MAC, IP, IPV6));
+
+        for (Executable build : builds) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
+            assertEquals("ARP carries IPv4 addresses only, not 2001:db8:0:0:0:0:0:10", e.getMessage());
+        }
     }
 }

@@ -4,8 +4,9 @@ import dev.vipctl.agent.arp.Announcement;
 import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.AnnouncementResult;
 import dev.vipctl.agent.arp.ArpFrames;
+import dev.vipctl.agent.arp.ArpPacket;
 import dev.vipctl.agent.arp.GarpMode;
-import dev.vipctl.agent.arp.PcapFrameSender;
+import dev.vipctl.agent.arp.PcapArpLink;
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
 import dev.vipctl.linux.NetworkNamespace;
@@ -26,16 +27,21 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Gratuitous ARP through libpcap on a real kernel: host A of a {@link NamespaceLab} announces the VIP, and the client
- * captures the frames with tcpdump (an oracle independent of pcap4j) and shows its neighbour table.
+ * ARP through libpcap on a real kernel. Sending: host A of a {@link NamespaceLab} announces the VIP, and the client
+ * captures the frames with tcpdump (an oracle independent of pcap4j) and shows its neighbour table. Receiving: host B
+ * probes, and takes in only the ARP frames that other hosts' kernels send it.
  */
-class PcapFrameSenderKernelTest {
+class PcapArpLinkKernelTest {
     private static final IpAddress VIP = IpAddress.parseIpv4(NamespaceLab.VIP);
+    /** In the lab's subnet, held by no host. */
+    private static final IpAddress NOBODYS = IpAddress.parseIpv4("198.51.100.77");
     // /proc/sys/net/ipv4/neigh/*/locktime counts USER_HZ ticks (1/100 s): this is an hour.
     private static final String ONE_HOUR_LOCKTIME = "360000";
 
@@ -58,7 +64,7 @@ class PcapFrameSenderKernelTest {
 
             AnnouncementResult result;
             List<byte[]> captured;
-            try (PcapFrameSender sender = openInNamespace(hostA.namespace(), NamespaceLab.INTERFACE);
+            try (PcapArpLink sender = openInNamespace(hostA.namespace(), NamespaceLab.INTERFACE);
                  Capture capture = Capture.start(lab.client(), hostA.mac(), announcement.frameCount())) {
                 result = announcement.send(sender);
                 captured = capture.frames();
@@ -93,7 +99,7 @@ class PcapFrameSenderKernelTest {
             byte[] notGratuitous = ArpFrames.announcementReply(hostA.mac(), VIP);
             Arrays.fill(notGratuitous, 32, 38, (byte) 0);
 
-            try (PcapFrameSender sender = openInNamespace(hostA.namespace(), NamespaceLab.INTERFACE)) {
+            try (PcapArpLink sender = openInNamespace(hostA.namespace(), NamespaceLab.INTERFACE)) {
                 pointClientAtHostB(lab);
                 try (Capture capture = Capture.start(lab.client(), hostA.mac(), 1)) {
                     sender.send(notGratuitous);
@@ -116,6 +122,83 @@ class PcapFrameSenderKernelTest {
     }
 
     @Test
+    void probeIsAnsweredByTheHolderOfTheAddress() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            NamespaceLab.Host hostA = lab.hostA();
+            NamespaceLab.Host hostB = lab.hostB();
+            hostA.run("ip", "addr", "add", NamespaceLab.VIP_WITH_PREFIX, "dev", NamespaceLab.INTERFACE);
+
+            try (PcapArpLink link = openInNamespace(hostB.namespace(), NamespaceLab.INTERFACE)) {
+                link.send(ArpFrames.probe(hostB.mac(), VIP));
+                byte[] frame = link.receive(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+
+                assertNotNull(frame, "no answer to the probe within 1 s");
+                ArpPacket answer = ArpPacket.parse(frame);
+                assertNotNull(answer, () -> "not ARP: " + describe(frame));
+                assertEquals(ArpPacket.REPLY, answer.opcode(), answer.toString());
+                assertEquals(hostA.mac(), answer.senderMac(), answer.toString());
+                assertEquals(VIP, answer.senderIp(), answer.toString());
+                assertEquals(hostB.mac(), answer.targetMac(), answer.toString());
+            }
+        } finally {
+            lab.close();
+        }
+    }
+
+    @Test
+    void framesTheLinkSentItselfAreNotReceived() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            NamespaceLab.Host hostB = lab.hostB();
+            try (PcapArpLink link = openInNamespace(hostB.namespace(), NamespaceLab.INTERFACE)) {
+                try (Capture capture = Capture.start(lab.client(), hostB.mac(), 1)) {
+                    link.send(ArpFrames.probe(hostB.mac(), NOBODYS));
+                    assertEquals(1, capture.frames().size(), "the probe went out");
+                }
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                byte[] frame = link.receive(deadline);
+                long returnedAfterDeadlineNanos = System.nanoTime() - deadline;
+
+                assertNull(frame, () -> "received " + describe(frame));
+                assertTrue(returnedAfterDeadlineNanos >= 0, "returned " + -returnedAfterDeadlineNanos + " ns before the deadline");
+                assertTrue(returnedAfterDeadlineNanos < TimeUnit.SECONDS.toNanos(2),
+                        "returned " + TimeUnit.NANOSECONDS.toMillis(returnedAfterDeadlineNanos) + " ms after the deadline");
+            }
+        } finally {
+            lab.close();
+        }
+    }
+
+    /**
+     * Host B pings the client, whose MAC it does not know yet: its kernel sends an ARP request (outgoing), the client
+     * answers (incoming ARP), and the ICMP echo reply comes in too (not ARP). Only the client's answer is received.
+     */
+    @Test
+    void onlyIncomingArpIsReceived() throws Exception {
+        Root.assumeRoot();
+        NamespaceLab lab = NamespaceLab.create();
+        try {
+            NamespaceLab.Host hostB = lab.hostB();
+            NamespaceLab.Host client = lab.client();
+            try (PcapArpLink link = openInNamespace(hostB.namespace(), NamespaceLab.INTERFACE)) {
+                hostB.run("ping", "-c", "1", "-W", "5", client.address().toString());
+
+                byte[] first = link.receive(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                byte[] second = link.receive(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200));
+
+                assertEquals("reply " + client.address() + " is-at " + client.mac() + " to " + hostB.address() + " at " + hostB.mac(),
+                        describe(first), "the client's answer, not host B's own request");
+                assertNull(second, () -> "received " + describe(second) + " after the answer");
+            }
+        } finally {
+            lab.close();
+        }
+    }
+
+    @Test
     void failuresNameTheInterfaceAndTheFix() throws Exception {
         Root.assumeRoot();
         NamespaceLab lab = NamespaceLab.create();
@@ -131,11 +214,14 @@ class PcapFrameSenderKernelTest {
                     + "interface vgone is down; bring it up first", down.getMessage());
 
             hostA.run("ip", "link", "set", "vgone", "up");
-            try (PcapFrameSender sender = openInNamespace(hostA.namespace(), "vgone")) {
+            try (PcapArpLink link = openInNamespace(hostA.namespace(), "vgone")) {
                 hostA.run("ip", "link", "del", "vgone");
-                IOException gone = assertThrows(IOException.class, () -> sender.send(ArpFrames.announcementRequest(hostA.mac(), VIP)));
+                IOException gone = assertThrows(IOException.class, () -> link.send(ArpFrames.announcementRequest(hostA.mac(), VIP)));
                 assertEquals("cannot send a frame on interface vgone (Error occurred in pcap_sendpacket(): send: No such device or address): "
                         + "interface vgone does not exist (any more); check the interface name", gone.getMessage());
+                IOException goneWhileReceiving = assertThrows(IOException.class, () -> link.receive(System.nanoTime()));
+                assertEquals("cannot receive ARP frames on interface vgone (Error occurred in pcap_next_ex(): The interface disappeared): "
+                        + "interface vgone does not exist (any more); check the interface name", goneWhileReceiving.getMessage());
             }
         } finally {
             lab.close();
@@ -170,7 +256,7 @@ class PcapFrameSenderKernelTest {
     /** Run in a child JVM: opens the interface, sends one announcement frame, and says "sent" or why not. */
     static final class OpenAndSend {
         public static void main(String[] args) {
-            try (PcapFrameSender sender = PcapFrameSender.open(args[0])) {
+            try (PcapArpLink sender = PcapArpLink.open(args[0])) {
                 sender.send(ArpFrames.announcementRequest(MacAddress.parse("02:00:00:00:00:0a"), VIP));
                 System.out.println("sent");
             } catch (IOException e) {
@@ -180,8 +266,24 @@ class PcapFrameSenderKernelTest {
     }
 
     /** Opens the sender on a thread inside the namespace; the socket stays in that namespace for every later send. */
-    private static PcapFrameSender openInNamespace(String namespace, String interfaceName) throws Exception {
-        return NetworkNamespace.call(namespace, () -> PcapFrameSender.open(interfaceName));
+    private static PcapArpLink openInNamespace(String namespace, String interfaceName) throws Exception {
+        return NetworkNamespace.call(namespace, () -> PcapArpLink.open(interfaceName));
+    }
+
+    /** The frame as {@link ArpPacket#toString()}, or in hex if it is not ARP; "nothing" for null. */
+    private static String describe(byte[] frame) {
+        if (frame == null) {
+            return "nothing";
+        }
+        ArpPacket packet = ArpPacket.parse(frame);
+        if (packet != null) {
+            return packet.toString();
+        }
+        StringBuilder hex = new StringBuilder("a frame that is not ARP:");
+        for (byte b : frame) {
+            hex.append(String.format(" %02x", b));
+        }
+        return hex.toString();
     }
 
     private static byte[] hex(String text) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A machine without libpcap, played by a child JVM whose pcap4j is pointed at a library that does not exist
  * (pcap4j reads the name once per JVM, so this cannot run in the test's own).
  */
-class PcapFrameSenderWithoutLibpcapTest {
+class PcapArpLinkWithoutLibpcapTest {
     private static final String EXPECTED_START = "cannot load libpcap, which gratuitous ARP needs (Unable to load library 'vipctl-no-such-pcap':";
     private static final String EXPECTED_FIX = "install it (Debian/Ubuntu: apt-get install libpcap0.8; RHEL/SUSE: libpcap)";
 
@@ -26,7 +26,7 @@ class PcapFrameSenderWithoutLibpcapTest {
     public static void main(String[] args) {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                PcapFrameSender.open("eth0").close();
+                PcapArpLink.open("eth0").close();
                 System.out.println("opened");
             } catch (IOException e) {
                 System.out.println(e.getMessage());
@@ -42,7 +42,7 @@ class PcapFrameSenderWithoutLibpcapTest {
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Dorg.pcap4j.core.pcapLibName=vipctl-no-such-pcap",
                     "-cp", System.getProperty("java.class.path"),
-                    PcapFrameSenderWithoutLibpcapTest.class.getName())
+                    PcapArpLinkWithoutLibpcapTest.class.getName())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(stderr.toFile())
                     .start();
