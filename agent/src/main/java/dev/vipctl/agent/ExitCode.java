@@ -13,8 +13,12 @@ public enum ExitCode {
     OS_REFUSED(5, "the kernel refused the change (its reason is in the message)"),
     VERIFICATION_FAILED(6, "the change did not verify: read back, retried once, still wrong"),
     ANNOUNCE_FAILED(7, "gratuitous ARP failed (libpcap/pcap); at start-up nothing changed, after the add the VIP stays"),
-    NOT_CONFIGURED(8, "status only: the VIP is not configured on the interface"),
-    UNSUPPORTED_OS(9, "this operating system is not supported yet; nothing was changed");
+    NOT_CONFIGURED(8, "status: the VIP is not configured on the interface; probe: nobody answers for it"),
+    UNSUPPORTED_OS(9, "this operating system is not supported yet; nothing was changed"),
+    CONFLICT(10, "up --on-conflict fail: another MAC still holds the VIP; nothing was changed"),
+    SPLIT_BRAIN(11, "another MAC answers for or claims the VIP too (MACs in the message); ours stays up"),
+    LOCK_TIMEOUT(12, "another vipctl kept this VIP's lock past --lock-timeout-ms; nothing was changed"),
+    PEER_SILENT(13, "the VIP is up and announced, but --verify-peer got no ARP answer through it");
 
     private final int code;
     private final String meaning;

@@ -1,10 +1,16 @@
 package dev.vipctl.agent;
 
+import dev.vipctl.agent.arp.ArpChecks;
+import dev.vipctl.agent.arp.Claimant;
+import dev.vipctl.agent.arp.ReleaseCheck;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.MacAddress;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What one engine operation found and did: the facts the log line, the JSON and the exit code are made from. */
 public final class Outcome {
@@ -14,6 +20,12 @@ public final class Outcome {
     private int framesSent;
     private ExitCode exitCode = ExitCode.OK;
     private String message = "";
+    private ReleaseCheck releaseCheck;
+    private final List<Claimant> claimants = new ArrayList<>();
+    private long takeoverNanos;
+    private int defences;
+    private ArpChecks.PeerAnswer peerAnswer;
+    private final Map<MacAddress, Long> probeAnswers = new LinkedHashMap<>();
 
     /** A change made on the host, in the order made ("added", "removed", "re-added after failed verification"). */
     void action(String action) {
@@ -36,6 +48,57 @@ public final class Outcome {
     void result(ExitCode exitCode, String message) {
         this.exitCode = exitCode;
         this.message = message;
+    }
+
+    void releaseCheck(ReleaseCheck releaseCheck) {
+        this.releaseCheck = releaseCheck;
+    }
+
+    /** Other MACs that claimed the VIP after our takeover, which happened at {@code takeoverNanos} (nanoTime). */
+    void claimants(List<Claimant> claimants, long takeoverNanos) {
+        this.claimants.addAll(claimants);
+        this.takeoverNanos = takeoverNanos;
+    }
+
+    void defences(int defences) {
+        this.defences = defences;
+    }
+
+    void peerAnswer(ArpChecks.PeerAnswer peerAnswer) {
+        this.peerAnswer = peerAnswer;
+    }
+
+    void probeAnswer(MacAddress mac, long replyNanos) {
+        probeAnswers.putIfAbsent(mac, replyNanos);
+    }
+
+    /** The release check before 'up' (null when probing was off or it did not run). */
+    public ReleaseCheck releaseCheck() {
+        return releaseCheck;
+    }
+
+    public List<Claimant> claimants() {
+        return Collections.unmodifiableList(claimants);
+    }
+
+    /** When the claimant's first frame came, in µs after the takeover (our first announcement). */
+    public long claimedAfterTakeoverMicros(Claimant claimant) {
+        return (claimant.firstNanos() - takeoverNanos) / 1000;
+    }
+
+    /** Announcements sent in defence during the defend window. */
+    public int defences() {
+        return defences;
+    }
+
+    /** The --verify-peer's answer, or null (not asked, or silent). */
+    public ArpChecks.PeerAnswer peerAnswer() {
+        return peerAnswer;
+    }
+
+    /** 'probe': each MAC that answered, with its first reply time in ns after the probe. */
+    public Map<MacAddress, Long> probeAnswers() {
+        return Collections.unmodifiableMap(probeAnswers);
     }
 
     public List<String> actions() {

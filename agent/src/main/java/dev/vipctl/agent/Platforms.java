@@ -16,8 +16,8 @@ import java.util.List;
  */
 public final class Platforms {
     /** linux/capability.h: CAP_NET_ADMIN 12 (configure addresses), CAP_NET_RAW 13 (send raw frames). */
-    private static final int CAP_NET_ADMIN = 12;
-    private static final int CAP_NET_RAW = 13;
+    static final int CAP_NET_ADMIN = 12;
+    static final int CAP_NET_RAW = 13;
 
     private Platforms() {
     }
@@ -39,10 +39,11 @@ public final class Platforms {
     }
 
     /**
-     * Checks, before anything is touched, that this process may change addresses and, if {@code rawFrames}, send
-     * raw frames. The kernel would refuse anyway; asking first gives the operator the fix instead of an errno.
+     * Checks, before anything is touched, that this process may change addresses ({@code addresses}) and send and
+     * receive raw frames ({@code rawFrames}). The kernel would refuse anyway; asking first gives the operator the fix
+     * instead of an errno.
      */
-    public static void checkPrivileges(boolean rawFrames) throws TakeoverException {
+    public static void checkPrivileges(boolean addresses, boolean rawFrames) throws TakeoverException {
         if (!isLinux()) {
             throw unsupported();
         }
@@ -53,7 +54,7 @@ public final class Platforms {
             return; // No /proc to ask: let the kernel's EPERM speak (mapped to the same exit code).
         }
         List<String> missing = new ArrayList<>();
-        if ((effective & 1L << CAP_NET_ADMIN) == 0) {
+        if (addresses && (effective & 1L << CAP_NET_ADMIN) == 0) {
             missing.add("CAP_NET_ADMIN");
         }
         if (rawFrames && (effective & 1L << CAP_NET_RAW) == 0) {

@@ -3,89 +3,124 @@ package dev.vipctl.agent;
 import dev.vipctl.agent.arp.Announcement;
 import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.AnnouncementResult;
-import dev.vipctl.agent.arp.FrameSender;
+import dev.vipctl.agent.arp.ArpChecks;
+import dev.vipctl.agent.arp.ArpLink;
+import dev.vipctl.agent.arp.Claimant;
+import dev.vipctl.agent.arp.ReleaseCheck;
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.IpAddress;
+import dev.vipctl.os.MacAddress;
 import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.NetworkOs;
 import dev.vipctl.os.OsException;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Moves one VIP on one interface. Everything slow happens in the start-up ({@link #start}): resolving the
- * interface, opening the frame sender, building the gratuitous ARP frames. The operations after it make only
- * the native calls they need, so the first frame leaves right after the address is confirmed, and the same
- * engine can stay resident and serve many operations.
+ * interface, opening the link for ARP, building the frames. The operations after it make only the native calls
+ * and send only the frames they need, so the same engine can stay resident and serve many operations.
  *
- * <p>Every operation checks the request against the host's state before it changes anything, so a request that
- * cannot be carried out ends with nothing changed.
+ * <p>Every operation checks the request against the host's state, and {@link #up} also against the wire, before it
+ * changes anything, so a request that cannot be carried out ends with nothing changed.
  */
 public final class TakeoverEngine implements AutoCloseable {
-    /** Opens the sender of raw frames on an interface (pcap in production, a recorder in tests). */
-    public interface FrameSenderOpener {
-        FrameSender open(String interfaceName) throws IOException;
+    /** Opens the link for ARP on an interface (pcap in production, a recorder in tests). */
+    public interface ArpLinkOpener {
+        ArpLink open(String interfaceName) throws IOException;
     }
+
+    /** Probes sent by {@link #probe}: RFC 5227 PROBE_NUM, so one lost frame does not hide a holder. */
+    static final int PROBE_COMMAND_PROBES = 3;
 
     private final NetworkOs os;
     private final NetInterface nic;
-    private final FrameSender sender;
+    private final ArpLink link;
+    private final ArpChecks arp;
     private final Announcement announcement;
+    private final WireChecks checks;
 
-    private TakeoverEngine(NetworkOs os, NetInterface nic, FrameSender sender, Announcement announcement) {
+    private TakeoverEngine(NetworkOs os, NetInterface nic, ArpLink link, ArpChecks arp, Announcement announcement, WireChecks checks) {
         this.os = os;
         this.nic = nic;
-        this.sender = sender;
+        this.link = link;
+        this.arp = arp;
         this.announcement = announcement;
+        this.checks = checks;
+    }
+
+    /** Start-up for {@link #down} and {@link #status}, which need no link. The engine owns {@code os} and closes it. */
+    public static TakeoverEngine start(NetworkOs os, String interfaceName) throws TakeoverException {
+        return new TakeoverEngine(os, resolve(os, interfaceName), null, null, null, null);
     }
 
     /**
-     * Start-up. With an {@code announce} plan the engine can bring the VIP up: the interface must be up, the frame
-     * sender is opened and the frames are prebuilt; without one (null) it can only take the VIP down and report.
-     * The engine owns {@code os} and closes it.
+     * Start-up for {@link #up} and {@link #probe}: the interface must be up and have carrier; the link is opened when
+     * the plan announces, probes or defends, and the frames are prebuilt. The engine owns {@code os} and closes it.
      */
-    public static TakeoverEngine start(NetworkOs os, String interfaceName, AnnouncePlan announce) throws TakeoverException {
-        NetInterface nic;
+    public static TakeoverEngine start(NetworkOs os, String interfaceName, WirePlan plan) throws TakeoverException {
+        NetInterface nic = resolve(os, interfaceName);
+        if (!nic.isUp() || !nic.isRunning()) {
+            os.close();
+            throw new TakeoverException(ExitCode.INTERFACE_UNAVAILABLE, !nic.isUp()
+                    ? "interface " + interfaceName + " is administratively down; bring it up first (ip link set " + interfaceName + " up)"
+                    : "interface " + interfaceName + " has no carrier (cable, switch port or peer link down), so the VIP could not"
+                    + " be reached through it; fix the link first (ip link show " + interfaceName + ")");
+        }
+        Announcement frames = plan.profile.count() == 0 ? null : new Announcement(nic.mac(), plan.vip, plan.profile);
+        boolean needsLink = frames != null || plan.checks.probes() || plan.checks.defendMillis() > 0;
+        if (!needsLink) {
+            return new TakeoverEngine(os, nic, null, null, null, plan.checks);
+        }
+        ArpLink link;
         try {
-            nic = os.resolve(interfaceName);
+            link = plan.opener.open(interfaceName);
+        } catch (IOException e) {
+            os.close();
+            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, "cannot open " + interfaceName
+                    + " for ARP, so nothing was changed: " + e.getMessage(), e);
+        }
+        return new TakeoverEngine(os, nic, link, new ArpChecks(link, nic.mac(), plan.vip), frames, plan.checks);
+    }
+
+    private static NetInterface resolve(NetworkOs os, String interfaceName) throws TakeoverException {
+        try {
+            return os.resolve(interfaceName);
         } catch (OsException e) {
             os.close();
             throw translate(e);
         }
-        if (announce == null) {
-            return new TakeoverEngine(os, nic, null, null);
-        }
-        if (!nic.isUp()) {
-            os.close();
-            throw new TakeoverException(ExitCode.INTERFACE_UNAVAILABLE, "interface " + interfaceName
-                    + " is administratively down; bring it up first (ip link set " + interfaceName + " up)");
-        }
-        Announcement frames = new Announcement(nic.mac(), announce.vip.address(), announce.profile);
-        if (announce.profile.count() == 0) {
-            return new TakeoverEngine(os, nic, null, frames);
-        }
-        try {
-            return new TakeoverEngine(os, nic, announce.opener.open(interfaceName), frames);
-        } catch (IOException e) {
-            os.close();
-            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, "cannot open " + interfaceName
-                    + " for gratuitous ARP, so nothing was changed: " + e.getMessage(), e);
-        }
     }
 
-    /** What {@link #start} needs to prepare the announcements of {@link #up}. */
-    public static final class AnnouncePlan {
-        final Vip vip;
+    /** What {@link #start} needs to prepare {@link #up} or {@link #probe} for one VIP. */
+    public static final class WirePlan {
+        final IpAddress vip;
         final AnnouncementProfile profile;
-        final FrameSenderOpener opener;
+        final WireChecks checks;
+        final ArpLinkOpener opener;
 
-        public AnnouncePlan(Vip vip, AnnouncementProfile profile, FrameSenderOpener opener) {
+        /** @throws IllegalArgumentException see {@link #checkConsistent} */
+        public WirePlan(IpAddress vip, AnnouncementProfile profile, WireChecks checks, ArpLinkOpener opener) {
+            checkConsistent(profile, checks);
             this.vip = vip;
             this.profile = profile;
+            this.checks = checks;
             this.opener = opener;
+        }
+
+        /** @throws IllegalArgumentException if the checks defend but the profile announces nothing to defend with */
+        public static void checkConsistent(AnnouncementProfile profile, WireChecks checks) {
+            if (checks.defendMillis() > 0 && profile.count() == 0) {
+                throw new IllegalArgumentException("--defend-ms defends with a fresh announcement, so it needs --garp-count above 0");
+            }
         }
     }
 
@@ -94,14 +129,14 @@ public final class TakeoverEngine implements AutoCloseable {
     }
 
     /**
-     * Makes {@code desired} (address, prefix, label) configured on the interface and announces it:
-     * inspect, add (or relabel), read back and, if it does not match, remove and add once more, then announce.
+     * Takes the VIP over, top to bottom: inspect the interface; check on the wire that no other MAC still holds the
+     * VIP (policy {@code --on-conflict}); add (or relabel) it, read it back and, if wrong, remove and add once more;
+     * announce it, listening between rounds; probe once more, since only our MAC may answer now; ask the peer; defend.
      * Already configured as desired: nothing changes, the announcement is still sent (the caller is taking over).
+     * A split brain or a silent peer leaves the VIP up and is reported in {@code outcome} with its exit code.
      */
     public void up(InterfaceAddress desired, Outcome outcome, Timings timings) throws TakeoverException {
-        if (announcement == null) {
-            throw new IllegalStateException("engine was started without an announcement plan");
-        }
+        requireWirePlan();
         String what = desired + " on " + nic.name();
         List<InterfaceAddress> before = addresses();
         InterfaceAddress existing = find(before, desired);
@@ -118,6 +153,11 @@ public final class TakeoverEngine implements AutoCloseable {
             }
         }
         timings.mark("inspect");
+
+        if (checks.probes()) {
+            checkRelease(desired, outcome);
+            timings.mark("releaseCheck");
+        }
 
         if (existing == null) {
             add(desired, outcome, "added");
@@ -144,35 +184,163 @@ public final class TakeoverEngine implements AutoCloseable {
         outcome.address(configured);
         timings.mark("verify");
 
-        if (sender == null) {
+        if (link == null) {
             return;
         }
         try {
-            AnnouncementResult sent = announcement.send(sender);
-            outcome.framesSent(sent.framesSent());
-            timings.markSinceStart("startToFirstGarp", sent.firstFrameNanos());
-            timings.mark("announce");
+            watchTheWire(what, outcome, timings);
         } catch (IOException e) {
-            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, what + " is configured, but gratuitous ARP failed: " + e.getMessage(), e);
+            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, what + " is configured, but " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, what + " is configured, but the announcement was interrupted", e);
         }
     }
 
+    /** Probes for the VIP until it is free or released, or the release wait ends; a holder left means a conflict. */
+    private void checkRelease(InterfaceAddress desired, Outcome outcome) throws TakeoverException {
+        ReleaseCheck check;
+        try {
+            check = arp.releaseCheck(millisToNanos(checks.probeWaitMillis()), millisToNanos(checks.releaseWaitMillis()));
+        } catch (IOException e) {
+            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, "the release check of " + desired.address() + " failed, so nothing was changed: "
+                    + e.getMessage(), e);
+        }
+        outcome.releaseCheck(check);
+        if (check.state() != ReleaseCheck.State.HELD) {
+            return;
+        }
+        String held = desired.address() + " is " + check.describe();
+        if (checks.onConflict() == WireChecks.OnConflict.FAIL) {
+            throw new TakeoverException(ExitCode.CONFLICT, held + " (waited " + checks.releaseWaitMillis() + " ms for its release);"
+                    + " --on-conflict fail: nothing was changed");
+        }
+        outcome.warn("conflict: " + held + "; taking it over (--on-conflict takeover)");
+    }
+
     /**
-     * Removes exactly the named VIP and confirms it is gone. Without a prefix the one address with that IP is meant;
-     * with several, the operator must name the prefix. The interface's own address is refused: see {@link #isOwnAddress}.
-     * Already absent: nothing changes.
+     * After the VIP is configured: announce (listening between rounds), then, with probing on, one more probe, the
+     * peer's answer and the defend window. Any other MAC that claims the VIP from our first frame on is a split brain.
      */
-    public void down(Vip vip, Outcome outcome, Timings timings) throws TakeoverException {
+    private void watchTheWire(String what, Outcome outcome, Timings timings) throws IOException, InterruptedException {
+        Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
+        long takeover = System.nanoTime();
+        if (announcement != null) {
+            AnnouncementResult sent = arp.announce(announcement, claims);
+            outcome.framesSent(sent.framesSent());
+            takeover = sent.firstFrameNanos();
+            timings.markSinceStart("startToFirstGarp", takeover);
+            timings.mark("announce");
+        }
+        if (checks.probes()) {
+            for (Claimant answer : arp.probe(millisToNanos(checks.probeWaitMillis())).answers()) {
+                claims.putIfAbsent(answer.mac(), answer);
+            }
+            timings.mark("wireVerify");
+        }
+        IpAddress peer = checks.verifyPeer();
+        if (peer != null) {
+            outcome.peerAnswer(arp.askPeer(peer, millisToNanos(checks.probeWaitMillis()), WireChecks.PEER_ATTEMPTS, claims));
+            timings.mark("verifyPeer");
+        }
+        if (checks.defendMillis() > 0) {
+            outcome.defences(arp.defend(System.nanoTime() + millisToNanos(checks.defendMillis()), announcement, claims));
+            timings.mark("defend");
+        }
+        outcome.claimants(new ArrayList<>(claims.values()), takeover);
+
+        if (!claims.isEmpty()) {
+            Claimant first = claims.values().iterator().next();
+            outcome.result(ExitCode.SPLIT_BRAIN, what + " is up here, but " + String.join(", ", macs(claims.keySet())) + " also claim"
+                    + (claims.size() == 1 ? "s" : "") + " it (split brain; first frame: " + first.firstFrame() + ")."
+                    + " Take it down on the other host, or check which host the clients reach");
+        } else if (peer != null && outcome.peerAnswer() == null) {
+            outcome.result(ExitCode.PEER_SILENT, what + " is up and announced, but " + peer + " did not answer "
+                    + WireChecks.PEER_ATTEMPTS + " ARP requests from it within " + checks.probeWaitMillis() + " ms each:"
+                    + " the VIP is not proven usable on the segment");
+        }
+    }
+
+    /**
+     * Who answers for the VIP right now: {@value #PROBE_COMMAND_PROBES} probes, each waiting the probe wait, and
+     * whether it is configured here (this host's kernel does not answer its own probes). One holder: OK; none:
+     * {@link ExitCode#NOT_CONFIGURED}; more than one, this host included: {@link ExitCode#SPLIT_BRAIN}. Changes nothing.
+     */
+    public void probe(IpAddress vip, Outcome outcome, Timings timings) throws TakeoverException {
+        requireWirePlan();
+        if (arp == null) {
+            throw new IllegalStateException("probe needs a probe wait above 0");
+        }
+        try {
+            for (int i = 0; i < PROBE_COMMAND_PROBES; i++) {
+                ArpChecks.ProbeRound round = arp.probe(millisToNanos(checks.probeWaitMillis()));
+                for (Claimant answer : round.answers()) {
+                    outcome.probeAnswer(answer.mac(), answer.firstNanos() - round.sentNanos());
+                }
+            }
+        } catch (IOException e) {
+            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, "cannot probe for " + vip + " on " + nic.name() + ": " + e.getMessage(), e);
+        }
+        timings.mark("probe");
+        List<InterfaceAddress> here = withAddress(addresses(), vip);
+        if (!here.isEmpty()) {
+            outcome.address(here.get(0));
+        }
+        timings.mark("inspect");
+        int holders = outcome.probeAnswers().size() + (here.isEmpty() ? 0 : 1);
+        String who = (here.isEmpty() ? "" : "this host (" + nic.mac() + ", configured as " + here.get(0) + ")"
+                + (outcome.probeAnswers().isEmpty() ? "" : " and ")) + String.join(", ", answered(outcome.probeAnswers()));
+        if (holders == 0) {
+            outcome.result(ExitCode.NOT_CONFIGURED, "nobody answers for " + vip + " on " + nic.name() + "'s segment ("
+                    + PROBE_COMMAND_PROBES + " probes, " + checks.probeWaitMillis() + " ms each), and it is not configured here");
+        } else if (holders > 1) {
+            outcome.result(ExitCode.SPLIT_BRAIN, vip + " is held by " + who + " at once: split brain");
+        } else {
+            outcome.result(ExitCode.OK, vip + " is held by " + who);
+        }
+    }
+
+    private void requireWirePlan() {
+        if (checks == null) {
+            throw new IllegalStateException("the engine was started without a wire plan");
+        }
+    }
+
+    private static List<String> macs(Collection<MacAddress> macs) {
+        List<String> words = new ArrayList<>();
+        for (MacAddress mac : macs) {
+            words.add(mac.toString());
+        }
+        return words;
+    }
+
+    /** "02:00:00:00:00:0a (answered in 0.31 ms)" for each MAC. */
+    private static List<String> answered(Map<MacAddress, Long> replyNanos) {
+        List<String> words = new ArrayList<>();
+        for (Map.Entry<MacAddress, Long> answer : replyNanos.entrySet()) {
+            words.add(answer.getKey() + String.format(Locale.ROOT, " (answered in %.2f ms)", answer.getValue() / 1e6));
+        }
+        return words;
+    }
+
+    private static long millisToNanos(int millis) {
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    /**
+     * Removes exactly the named VIP and confirms it is gone. The operator must name it exactly (address and prefix),
+     * and it must be a VIP, not the interface's own address (see {@link #isOwnAddress}); {@code force} lifts both
+     * rules. Removing a subnet's primary address where the OS does not promote secondaries takes them with it: that
+     * is warned about before, and what went is reported after. Already absent: nothing changes.
+     */
+    public void down(Vip vip, boolean force, Outcome outcome, Timings timings) throws TakeoverException {
         List<InterfaceAddress> before = addresses();
         List<InterfaceAddress> candidates = candidates(before, vip);
         if (candidates.isEmpty()) {
             List<InterfaceAddress> otherPrefixes = withAddress(before, vip.address());
             if (!otherPrefixes.isEmpty()) {
                 throw new TakeoverException(ExitCode.BAD_INPUT, vip + " is not on " + nic.name() + ", but " + otherPrefixes
-                        + " is: name that prefix (or none) to take it down");
+                        + " is: name that prefix to take it down");
             }
             timings.mark("inspect");
             return;
@@ -182,9 +350,20 @@ public final class TakeoverEngine implements AutoCloseable {
                     + ": name the prefix to remove, like " + vip.address() + "/" + candidates.get(0).prefixLength());
         }
         InterfaceAddress target = candidates.get(0);
-        if (isOwnAddress(target)) {
+        if (!vip.hasPrefix() && !force) {
+            throw new TakeoverException(ExitCode.BAD_INPUT, "--vip " + vip + " does not name the address exactly; " + nic.name()
+                    + " has " + target + ": name it as " + vip.address() + "/" + target.prefixLength() + " (or add --force)");
+        }
+        if (isOwnAddress(target) && !force) {
             throw new TakeoverException(ExitCode.BAD_INPUT, target + " is " + nic.name() + "'s own address (primary, without a "
-                    + nic.name() + ":tag label), not a VIP: refusing to remove it");
+                    + nic.name() + ":tag label), not a VIP: refusing to remove it (--force removes it anyway)");
+        }
+        List<InterfaceAddress> secondaries = target.has(AddressFlag.SECONDARY) || promotesSecondaries()
+                ? List.of() : secondariesOf(before, target);
+        if (!secondaries.isEmpty()) {
+            outcome.warn("removing " + target + " also removes the secondaries of its subnet " + secondaries + ", because "
+                    + nic.name() + " does not promote them (net.ipv4.conf." + nic.name() + ".promote_secondaries=0;"
+                    + " set it to 1 to keep them)");
         }
         timings.mark("inspect");
 
@@ -192,12 +371,43 @@ public final class TakeoverEngine implements AutoCloseable {
         outcome.action("removed");
         timings.mark("remove");
 
-        InterfaceAddress left = find(addresses(), target);
+        List<InterfaceAddress> after = addresses();
+        InterfaceAddress left = find(after, target);
         if (left != null) {
             outcome.address(left);
             throw new TakeoverException(ExitCode.VERIFICATION_FAILED, "removed " + target + " from " + nic.name() + " but the kernel still reports " + left);
         }
+        List<InterfaceAddress> alsoGone = new ArrayList<>();
+        for (InterfaceAddress address : before) {
+            if (!address.sameAddressAndPrefix(target) && find(after, address) == null) {
+                alsoGone.add(address);
+            }
+        }
+        if (!alsoGone.isEmpty()) {
+            outcome.warn("the kernel also removed " + alsoGone + " with " + target);
+        }
         timings.mark("verify");
+    }
+
+    private boolean promotesSecondaries() throws TakeoverException {
+        try {
+            return os.promotesSecondaries(nic);
+        } catch (OsException e) {
+            throw translate(e);
+        }
+    }
+
+    /** The secondary addresses in {@code primary}'s subnet (same prefix length and network). */
+    private static List<InterfaceAddress> secondariesOf(List<InterfaceAddress> addresses, InterfaceAddress primary) {
+        List<InterfaceAddress> found = new ArrayList<>();
+        int prefix = primary.prefixLength();
+        for (InterfaceAddress address : addresses) {
+            if (address.has(AddressFlag.SECONDARY) && address.prefixLength() == prefix
+                    && (prefix == 0 || (address.address().ipv4Bits() ^ primary.address().ipv4Bits()) >>> (32 - prefix) == 0)) {
+                found.add(address);
+            }
+        }
+        return found;
     }
 
     /** Reports whether the VIP is configured here, and how. */
@@ -313,8 +523,8 @@ public final class TakeoverEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        if (sender != null) {
-            sender.close();
+        if (link != null) {
+            link.close();
         }
         os.close();
     }

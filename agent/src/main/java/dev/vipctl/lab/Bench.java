@@ -6,8 +6,8 @@ import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Timings;
 import dev.vipctl.agent.Vip;
+import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.AnnouncementProfile;
-import dev.vipctl.agent.arp.GarpMode;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.linux.NetworkNamespace;
 import dev.vipctl.os.InterfaceAddress;
@@ -63,7 +63,8 @@ public final class Bench {
         Vip vip = Vip.parse(NamespaceLab.VIP_WITH_PREFIX, true);
         InterfaceAddress desired = new InterfaceAddress(vip.address(), vip.prefixLength(), NamespaceLab.INTERFACE + ":1");
         // No frames: this measures the address work alone; the whole-process runs include the first frame.
-        TakeoverEngine.AnnouncePlan silent = new TakeoverEngine.AnnouncePlan(vip, new AnnouncementProfile(0, 0, GarpMode.REQUEST), name -> {
+        WireChecks noProbing = new WireChecks(WireChecks.OnConflict.TAKEOVER, 0, 0, null, 0);
+        TakeoverEngine.WirePlan silent = new TakeoverEngine.WirePlan(vip.address(), AnnouncementProfile.SILENT, noProbing, name -> {
             throw new IllegalStateException("no frames in the in-process cycles");
         });
         Map<String, long[]> samples = new LinkedHashMap<>();
@@ -77,7 +78,7 @@ public final class Bench {
                 Timings up = new Timings(System.nanoTime(), -1);
                 engine.up(desired, new Outcome(), up);
                 Timings down = new Timings(System.nanoTime(), -1);
-                engine.down(vip, new Outcome(), down);
+                engine.down(vip, false, new Outcome(), down);
                 if (i >= 0) {
                     Map<String, Long> u = up.finish();
                     Map<String, Long> d = down.finish();

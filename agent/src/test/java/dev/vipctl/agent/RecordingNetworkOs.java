@@ -14,7 +14,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * An in-memory OS for the engine's call sequences: keeps one interface's addresses like the Linux kernel does
- * (first address of a subnet primary, later ones SECONDARY), records every call, and can be told to misreport.
+ * (first address of a subnet primary, later ones SECONDARY, which go with their primary unless promoted), records
+ * every call, and can be told to misreport.
  */
 final class RecordingNetworkOs implements NetworkOs {
     final List<String> calls = new ArrayList<>();
@@ -23,9 +24,16 @@ final class RecordingNetworkOs implements NetworkOs {
     /** Applied to each address as listed: lets a test make the OS report something other than what was added. */
     UnaryOperator<InterfaceAddress> reportAs = UnaryOperator.identity();
     boolean closed;
+    /** What the OS says about net.ipv4.conf.IF.promote_secondaries (the Linux default is off). */
+    boolean promotesSecondaries;
 
     RecordingNetworkOs(boolean up) {
-        nic = new NetInterface("eth0", 2, MacAddress.parse("02:00:00:00:00:0a"), up, up);
+        this(up, up);
+    }
+
+    /** @param running carrier present; an interface that is up without it reports NO-CARRIER */
+    RecordingNetworkOs(boolean up, boolean running) {
+        nic = new NetInterface("eth0", 2, MacAddress.parse("02:00:00:00:00:0a"), up, running);
     }
 
     @Override
@@ -57,8 +65,7 @@ final class RecordingNetworkOs implements NetworkOs {
         }
         boolean secondary = false;
         for (InterfaceAddress existing : configured) {
-            secondary |= existing.prefixLength() == address.prefixLength()
-                    && (existing.address().ipv4Bits() ^ address.address().ipv4Bits()) >>> (32 - address.prefixLength()) == 0;
+            secondary |= sameSubnet(existing, address);
         }
         EnumSet<AddressFlag> flags = EnumSet.of(AddressFlag.PERMANENT);
         if (secondary) {
@@ -70,9 +77,44 @@ final class RecordingNetworkOs implements NetworkOs {
     @Override
     public void remove(NetInterface nic, InterfaceAddress address) throws OsException {
         calls.add("remove " + address.address() + "/" + address.prefixLength());
-        if (!configured.removeIf(existing -> existing.sameAddressAndPrefix(address))) {
+        InterfaceAddress removed = null;
+        for (InterfaceAddress existing : configured) {
+            if (existing.sameAddressAndPrefix(address)) {
+                removed = existing;
+            }
+        }
+        if (removed == null) {
             throw new OsException(OsException.Reason.NO_SUCH_ADDRESS, 99, "not found");
         }
+        configured.remove(removed);
+        if (!removed.has(AddressFlag.SECONDARY)) {
+            dropOrPromoteSecondaries(removed);
+        }
+    }
+
+    /** Like Linux (NATIVE_APIS.md §1.5): the removed primary's secondaries go with it, or the first is promoted. */
+    private void dropOrPromoteSecondaries(InterfaceAddress primary) {
+        for (int i = 0; i < configured.size(); i++) {
+            InterfaceAddress other = configured.get(i);
+            if (!other.has(AddressFlag.SECONDARY) || !sameSubnet(other, primary)) {
+                continue;
+            }
+            if (promotesSecondaries) {
+                configured.set(i, new InterfaceAddress(other.address(), other.prefixLength(), other.label(), EnumSet.of(AddressFlag.PERMANENT)));
+                return;
+            }
+            configured.remove(i--);
+        }
+    }
+
+    private static boolean sameSubnet(InterfaceAddress a, InterfaceAddress b) {
+        return a.prefixLength() == b.prefixLength()
+                && (a.address().ipv4Bits() ^ b.address().ipv4Bits()) >>> (32 - a.prefixLength()) == 0;
+    }
+
+    @Override
+    public boolean promotesSecondaries(NetInterface nic) {
+        return promotesSecondaries;
     }
 
     @Override

@@ -1,10 +1,15 @@
 package dev.vipctl.agent;
 
 import dev.vipctl.agent.arp.AnnouncementProfile;
+import dev.vipctl.agent.arp.ArpFrames;
+import dev.vipctl.agent.arp.ArpPacket;
 import dev.vipctl.agent.arp.GarpMode;
+import dev.vipctl.agent.arp.ReleaseCheck;
+import dev.vipctl.agent.arp.ScriptedArpLink;
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.IpAddress;
+import dev.vipctl.os.MacAddress;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -25,8 +30,11 @@ class TakeoverEngineTest {
     private static final InterfaceAddress VIP = new InterfaceAddress(IpAddress.parseIpv4("198.51.100.100"), 24, "eth0:1");
     private static final AnnouncementProfile ONE_REQUEST = new AnnouncementProfile(1, 0, GarpMode.REQUEST);
 
+    private static final WireChecks NO_PROBING = new WireChecks(WireChecks.OnConflict.TAKEOVER, 0, 0, null, 0);
+
     private final RecordingNetworkOs os = new RecordingNetworkOs(true);
-    private final List<byte[]> frames = new ArrayList<>();
+    private final ScriptedArpLink link = new ScriptedArpLink();
+    private final List<byte[]> frames = link.sent;
 
     /** Every test starts from the host's own address on eth0, as a real host has. */
     private void withHostAddress() throws Exception {
@@ -35,8 +43,11 @@ class TakeoverEngineTest {
     }
 
     private TakeoverEngine engineForUp(AnnouncementProfile profile) throws TakeoverException {
-        return TakeoverEngine.start(os, "eth0", new TakeoverEngine.AnnouncePlan(Vip.parse("198.51.100.100/24", true), profile,
-                name -> frames::add));
+        return engineForUp(profile, NO_PROBING);
+    }
+
+    private TakeoverEngine engineForUp(AnnouncementProfile profile, WireChecks checks) throws TakeoverException {
+        return TakeoverEngine.start(os, "eth0", new TakeoverEngine.WirePlan(VIP.address(), profile, checks, name -> link));
     }
 
     private static Timings timings() {
@@ -136,7 +147,7 @@ class TakeoverEngineTest {
     void startForUpRefusesAnInterfaceThatIsDown() {
         RecordingNetworkOs downOs = new RecordingNetworkOs(false);
         TakeoverException failure = assertThrows(TakeoverException.class, () -> TakeoverEngine.start(downOs, "eth0",
-                new TakeoverEngine.AnnouncePlan(Vip.parse("198.51.100.100/24", true), ONE_REQUEST, name -> frames::add)));
+                new TakeoverEngine.WirePlan(VIP.address(), ONE_REQUEST, NO_PROBING, name -> link)));
 
         assertEquals(ExitCode.INTERFACE_UNAVAILABLE, failure.exitCode());
         assertTrue(downOs.closed);
@@ -144,14 +155,14 @@ class TakeoverEngineTest {
 
     @Test
     void startMapsAMissingInterface() {
-        TakeoverException failure = assertThrows(TakeoverException.class, () -> TakeoverEngine.start(os, "eth9", null));
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> TakeoverEngine.start(os, "eth9"));
         assertEquals(ExitCode.INTERFACE_UNAVAILABLE, failure.exitCode());
     }
 
     @Test
     void aSenderThatCannotOpenStopsStartUpBeforeAnyChange() {
         TakeoverException failure = assertThrows(TakeoverException.class, () -> TakeoverEngine.start(os, "eth0",
-                new TakeoverEngine.AnnouncePlan(Vip.parse("198.51.100.100/24", true), ONE_REQUEST, name -> {
+                new TakeoverEngine.WirePlan(VIP.address(), ONE_REQUEST, NO_PROBING, name -> {
                     throw new IOException("libpcap missing");
                 })));
 
@@ -160,11 +171,11 @@ class TakeoverEngineTest {
     }
 
     @Test
-    void countZeroOpensNoSenderAndSendsNothing() throws Exception {
+    void countZeroWithoutProbingOpensNoLinkAndSendsNothing() throws Exception {
         withHostAddress();
-        TakeoverEngine engine = TakeoverEngine.start(os, "eth0", new TakeoverEngine.AnnouncePlan(Vip.parse("198.51.100.100/24", true),
-                new AnnouncementProfile(0, 0, GarpMode.BOTH), name -> {
-                    throw new AssertionError("no sender may be opened for --garp-count 0");
+        TakeoverEngine engine = TakeoverEngine.start(os, "eth0", new TakeoverEngine.WirePlan(VIP.address(),
+                AnnouncementProfile.SILENT, NO_PROBING, name -> {
+                    throw new AssertionError("no link may be opened without announcing or probing");
                 }));
         Outcome outcome = new Outcome();
         engine.up(VIP, outcome, timings());
@@ -180,7 +191,7 @@ class TakeoverEngineTest {
         os.add(os.nic, new InterfaceAddress(VIP.address(), 32, "eth0:2"));
         os.calls.clear();
         Outcome outcome = new Outcome();
-        TakeoverEngine.start(os, "eth0", null).down(Vip.parse("198.51.100.100/32", false), outcome, timings());
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100/32", false), false, outcome, timings());
 
         assertEquals(List.of("resolve eth0", "list", "remove 198.51.100.100/32", "list"), os.calls);
         assertEquals(List.of(HOST.address(), VIP.address()), List.of(os.configured.get(0).address(), os.configured.get(1).address()));
@@ -194,7 +205,7 @@ class TakeoverEngineTest {
         os.add(os.nic, new InterfaceAddress(VIP.address(), 32, "eth0:2"));
         os.calls.clear();
         TakeoverException failure = assertThrows(TakeoverException.class,
-                () -> TakeoverEngine.start(os, "eth0", null).down(Vip.parse("198.51.100.100", false), new Outcome(), timings()));
+                () -> TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100", false), false, new Outcome(), timings()));
 
         assertEquals(ExitCode.BAD_INPUT, failure.exitCode());
         assertEquals(List.of("resolve eth0", "list"), os.calls);
@@ -204,7 +215,7 @@ class TakeoverEngineTest {
     void downWhenAlreadyDownChangesNothing() throws Exception {
         withHostAddress();
         Outcome outcome = new Outcome();
-        TakeoverEngine.start(os, "eth0", null).down(Vip.parse("198.51.100.100/24", false), outcome, timings());
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100/24", false), false, outcome, timings());
 
         assertFalse(outcome.changed());
         assertEquals(List.of("resolve eth0", "list"), os.calls);
@@ -214,7 +225,7 @@ class TakeoverEngineTest {
     void downRefusesTheHostsOwnAddress() throws Exception {
         withHostAddress();
         TakeoverException failure = assertThrows(TakeoverException.class,
-                () -> TakeoverEngine.start(os, "eth0", null).down(Vip.parse("198.51.100.11/24", false), new Outcome(), timings()));
+                () -> TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.11/24", false), false, new Outcome(), timings()));
 
         assertEquals(ExitCode.BAD_INPUT, failure.exitCode());
         assertEquals(List.of("resolve eth0", "list"), os.calls);
@@ -226,7 +237,7 @@ class TakeoverEngineTest {
         os.add(os.nic, VIP);
         os.calls.clear();
         TakeoverException failure = assertThrows(TakeoverException.class,
-                () -> TakeoverEngine.start(os, "eth0", null).down(Vip.parse("198.51.100.100/32", false), new Outcome(), timings()));
+                () -> TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100/32", false), false, new Outcome(), timings()));
 
         assertEquals(ExitCode.BAD_INPUT, failure.exitCode());
         assertEquals(2, os.configured.size());
@@ -236,14 +247,208 @@ class TakeoverEngineTest {
     void statusReportsTheConfiguredAddressOrNotConfigured() throws Exception {
         withHostAddress();
         Outcome absent = new Outcome();
-        TakeoverEngine.start(os, "eth0", null).status(Vip.parse("198.51.100.100", false), absent);
+        TakeoverEngine.start(os, "eth0").status(Vip.parse("198.51.100.100", false), absent);
         assertEquals(ExitCode.NOT_CONFIGURED, absent.exitCode());
 
         os.add(os.nic, VIP);
         Outcome present = new Outcome();
-        TakeoverEngine.start(os, "eth0", null).status(Vip.parse("198.51.100.100", false), present);
+        TakeoverEngine.start(os, "eth0").status(Vip.parse("198.51.100.100", false), present);
         assertEquals(ExitCode.OK, present.exitCode());
         assertEquals("eth0:1", present.address().label());
+    }
+
+    private static final MacAddress OLD_PRIMARY = MacAddress.parse("02:00:00:00:00:0c");
+    private static final MacAddress GATEWAY = MacAddress.parse("02:00:00:00:00:01");
+    private static final IpAddress GATEWAY_IP = IpAddress.parseIpv4("198.51.100.1");
+
+    private static WireChecks probing(WireChecks.OnConflict onConflict, IpAddress peer) {
+        return new WireChecks(onConflict, 2, 10, peer, 0);
+    }
+
+    @Test
+    void upOnAFreeSegmentProbesAddsAnnouncesAndProbesAgain() throws Exception {
+        withHostAddress();
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.FAIL, null)).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertEquals(ReleaseCheck.State.FREE, outcome.releaseCheck().state());
+        List<ArpPacket> sent = link.sentPackets();
+        assertEquals(3, sent.size());
+        assertTrue(sent.get(0).isProbe(), "release check first");
+        assertEquals(VIP.address(), sent.get(1).senderIp(), "then the announcement");
+        assertTrue(sent.get(2).isProbe(), "then the verification on the wire");
+        assertTrue(outcome.claimants().isEmpty());
+    }
+
+    @Test
+    void upWithPolicyFailChangesNothingWhileAnotherMacHoldsTheVip() throws Exception {
+        withHostAddress();
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP.address()));
+        TakeoverException failure = assertThrows(TakeoverException.class,
+                () -> engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.FAIL, null)).up(VIP, new Outcome(), timings()));
+
+        assertEquals(ExitCode.CONFLICT, failure.exitCode());
+        assertTrue(failure.getMessage().contains(OLD_PRIMARY.toString()), failure.getMessage());
+        assertEquals(List.of("resolve eth0", "list"), os.calls, "no change");
+        for (ArpPacket packet : link.sentPackets()) {
+            assertTrue(packet.isProbe(), "nothing but probes went out: " + packet);
+        }
+    }
+
+    @Test
+    void upWithPolicyTakeoverTakesItAndReportsTheSplitBrainWhenTheOtherKeepsAnswering() throws Exception {
+        withHostAddress();
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP.address()));
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.TAKEOVER, null)).up(VIP, outcome, timings());
+
+        assertEquals(ReleaseCheck.State.HELD, outcome.releaseCheck().state());
+        assertTrue(outcome.warnings().get(0).startsWith("conflict: "), outcome.warnings().toString());
+        assertEquals(List.of("added"), outcome.actions());
+        assertEquals(ExitCode.SPLIT_BRAIN, outcome.exitCode());
+        assertEquals(OLD_PRIMARY, outcome.claimants().get(0).mac());
+        assertTrue(outcome.message().contains(OLD_PRIMARY.toString()), outcome.message());
+    }
+
+    @Test
+    void upWithPolicyTakeoverSucceedsWhenTheOtherStopsAnsweringAfterTheAnnouncement() throws Exception {
+        withHostAddress();
+        ScriptedArpLink.Host holder = ScriptedArpLink.holder(OLD_PRIMARY, VIP.address());
+        // The old primary answers probes until our announcement, as if it dropped the VIP on hearing it.
+        boolean[] announced = {false};
+        link.with(sent -> {
+            announced[0] |= sent.senderIp().equals(VIP.address());
+            return announced[0] ? List.of() : holder.react(sent);
+        });
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.TAKEOVER, null)).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertEquals(ReleaseCheck.State.HELD, outcome.releaseCheck().state());
+        assertEquals(1, outcome.warnings().size());
+    }
+
+    @Test
+    void upAsksThePeerAndReportsAnAnswer() throws Exception {
+        withHostAddress();
+        link.with(ScriptedArpLink.holder(GATEWAY, GATEWAY_IP));
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.FAIL, GATEWAY_IP)).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertEquals(GATEWAY, outcome.peerAnswer().mac());
+    }
+
+    @Test
+    void upWithASilentPeerLeavesTheVipUpAndSaysSo() throws Exception {
+        withHostAddress();
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.FAIL, GATEWAY_IP)).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.PEER_SILENT, outcome.exitCode());
+        assertEquals(2, os.configured.size(), "the VIP stays");
+        assertEquals(1 + 1 + 1 + WireChecks.PEER_ATTEMPTS, link.sent.size(), "probe, announcement, probe, requests");
+    }
+
+    @Test
+    void upDefendsAgainstAClaimDuringTheDefendWindow() throws Exception {
+        withHostAddress();
+        // Another host announces the VIP as soon as it sees our verification probe.
+        int[] probes = {0};
+        link.with(sent -> sent.isProbe() && ++probes[0] == 2
+                ? List.of(ArpFrames.announcementRequest(OLD_PRIMARY, VIP.address())) : List.of());
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, new WireChecks(WireChecks.OnConflict.FAIL, 2, 0, null, 20)).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.SPLIT_BRAIN, outcome.exitCode());
+        assertEquals(OLD_PRIMARY, outcome.claimants().get(0).mac());
+        assertEquals(0, outcome.defences(), "the claim came in the verification window, before the defend window");
+    }
+
+    @Test
+    void startRefusesAnInterfaceWithoutCarrier() {
+        RecordingNetworkOs noCarrier = new RecordingNetworkOs(true, false);
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> TakeoverEngine.start(noCarrier, "eth0",
+                new TakeoverEngine.WirePlan(VIP.address(), ONE_REQUEST, NO_PROBING, name -> link)));
+
+        assertEquals(ExitCode.INTERFACE_UNAVAILABLE, failure.exitCode());
+        assertTrue(failure.getMessage().contains("carrier"), failure.getMessage());
+        assertTrue(noCarrier.closed);
+    }
+
+    @Test
+    void downWithoutPrefixIsRefusedUnlessForced() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        os.calls.clear();
+        TakeoverException failure = assertThrows(TakeoverException.class,
+                () -> TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100", false), false, new Outcome(), timings()));
+        assertEquals(ExitCode.BAD_INPUT, failure.exitCode());
+        assertTrue(failure.getMessage().contains("198.51.100.100/24"), failure.getMessage());
+        assertEquals(2, os.configured.size());
+
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100", false), true, new Outcome(), timings());
+        assertEquals(1, os.configured.size());
+    }
+
+    @Test
+    void downForcedRemovesTheOwnAddressAndWarnsAboutTheSecondariesItTakes() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        Outcome outcome = new Outcome();
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.11/24", false), true, outcome, timings());
+
+        assertTrue(os.configured.isEmpty(), "the kernel took the secondary VIP with the primary");
+        assertEquals(2, outcome.warnings().size(), outcome.warnings().toString());
+        assertTrue(outcome.warnings().get(0).contains("promote_secondaries=0"), outcome.warnings().get(0));
+        assertTrue(outcome.warnings().get(1).contains("also removed [198.51.100.100/24"), outcome.warnings().get(1));
+    }
+
+    @Test
+    void downOfAPrimaryWarnsNothingWhereSecondariesArePromoted() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        os.promotesSecondaries = true;
+        Outcome outcome = new Outcome();
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.11/24", false), true, outcome, timings());
+
+        assertEquals(List.of(), outcome.warnings());
+        assertEquals(1, os.configured.size());
+    }
+
+    @Test
+    void probeReportsTheOneHolderWithItsReplyTime() throws Exception {
+        withHostAddress();
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP.address()));
+        Outcome outcome = new Outcome();
+        engineForUp(AnnouncementProfile.SILENT, probing(WireChecks.OnConflict.TAKEOVER, null)).probe(VIP.address(), outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertEquals(List.of(OLD_PRIMARY), List.copyOf(outcome.probeAnswers().keySet()));
+        assertEquals(TakeoverEngine.PROBE_COMMAND_PROBES, link.sent.size());
+        assertTrue(outcome.message().contains("02:00:00:00:00:0c (answered in"), outcome.message());
+        assertFalse(os.calls.contains("add " + VIP));
+    }
+
+    @Test
+    void probeWithNobodyAnsweringIsNotConfigured() throws Exception {
+        withHostAddress();
+        Outcome outcome = new Outcome();
+        engineForUp(AnnouncementProfile.SILENT, probing(WireChecks.OnConflict.TAKEOVER, null)).probe(VIP.address(), outcome, timings());
+        assertEquals(ExitCode.NOT_CONFIGURED, outcome.exitCode());
+    }
+
+    @Test
+    void probeCountsThisHostWhenTheVipIsConfiguredHere() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP.address()));
+        Outcome outcome = new Outcome();
+        engineForUp(AnnouncementProfile.SILENT, probing(WireChecks.OnConflict.TAKEOVER, null)).probe(VIP.address(), outcome, timings());
+
+        assertEquals(ExitCode.SPLIT_BRAIN, outcome.exitCode());
+        assertTrue(outcome.message().contains("this host"), outcome.message());
     }
 
     @Test

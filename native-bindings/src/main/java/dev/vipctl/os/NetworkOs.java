@@ -26,6 +26,12 @@ public interface NetworkOs extends AutoCloseable {
      */
     void remove(NetInterface nic, InterfaceAddress address) throws OsException;
 
+    /**
+     * Whether removing a subnet's primary address keeps its secondary addresses (promoting one). Linux deletes them
+     * with it unless {@code promote_secondaries} is set (NATIVE_APIS.md §1.5); an OS without the notion keeps them.
+     */
+    boolean promotesSecondaries(NetInterface nic) throws OsException;
+
     @Override
     void close();
 }

@@ -5,6 +5,7 @@ import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.NetworkOs;
 import dev.vipctl.os.OsException;
 
+import java.io.IOException;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +91,17 @@ public final class LinuxNetworkOs implements NetworkOs {
     public void remove(NetInterface nic, InterfaceAddress address) throws OsException {
         requireIpv4(address);
         socket.request(codec.deleteAddress(socket.nextSequence(), nic.index(), address), "remove " + describe(address) + " from " + nic.name());
+    }
+
+    /** net.ipv4.conf.{all,IF}.promote_secondaries, combined by IN_DEV_ORCONF (kernel include/linux/inetdevice.h). */
+    @Override
+    public boolean promotesSecondaries(NetInterface nic) throws OsException {
+        Ipv4Conf conf = Ipv4Conf.system();
+        try {
+            return conf.read("all", "promote_secondaries") != 0 || conf.read(nic.name(), "promote_secondaries") != 0;
+        } catch (IOException e) {
+            throw new OsException(OsException.Reason.IO, 0, "cannot read promote_secondaries of " + nic.name() + ": " + e.getMessage());
+        }
     }
 
     /** The contract is IPv4: {@link #addresses} lists only IPv4, so an IPv6 address added here could never be verified. */

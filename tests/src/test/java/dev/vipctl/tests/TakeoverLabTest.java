@@ -178,12 +178,14 @@ class TakeoverLabTest {
         assertOk(up(lab.hostA(), "--log-file", log.toString(), "--quiet"));
         assertOk(vipctl(lab.hostA(), "down", "--vip", VIP, "--log-file", log.toString(), "--quiet"));
         List<String> lines = Files.readAllLines(log);
-        assertEquals(4, lines.size(), String.join("\n", lines));
+        assertEquals(5, lines.size(), String.join("\n", lines));
         for (String line : lines) {
             assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} vipctl\\[\\d+\\] .*"), line);
         }
-        assertTrue(lines.get(1).contains("up eth0 " + VIP + " label eth0:1: OK (exit 0)"), lines.get(1));
-        assertTrue(lines.get(3).contains("down eth0 " + VIP + ": OK (exit 0)"), lines.get(3));
+        assertTrue(lines.get(0).contains("up eth0 " + VIP + " label eth0:1: start"), lines.get(0));
+        assertTrue(lines.get(1).contains("release check: free"), lines.get(1));
+        assertTrue(lines.get(2).contains("up eth0 " + VIP + " label eth0:1: OK (exit 0)"), lines.get(2));
+        assertTrue(lines.get(4).contains("down eth0 " + VIP + ": OK (exit 0)"), lines.get(4));
     }
 
     @Test

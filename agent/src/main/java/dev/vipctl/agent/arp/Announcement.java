@@ -53,6 +53,13 @@ public final class Announcement {
         return send(sender, MonotonicClock.SYSTEM);
     }
 
+    /** Sends one round's frames at once: the defence of RFC 5227 §2.4 is a fresh announcement. */
+    void sendRound(FrameSender sender) throws IOException {
+        for (byte[] frame : roundFrames) {
+            sender.send(frame);
+        }
+    }
+
     AnnouncementResult send(FrameSender sender, MonotonicClock clock) throws IOException, InterruptedException {
         long start = clock.nanoTime();
         long firstFrameNanos = 0;

@@ -23,6 +23,8 @@ public final class AnnouncementProfile {
     public static final int MAX_COUNT = 100;
     public static final int MAX_INTERVAL_MILLIS = 10_000;
     public static final AnnouncementProfile DEFAULT = new AnnouncementProfile(3, 1000, GarpMode.BOTH);
+    /** Announces nothing: for probing alone, and for measuring the address work alone. */
+    public static final AnnouncementProfile SILENT = new AnnouncementProfile(0, 0, GarpMode.REQUEST);
 
     private final int count;
     private final int intervalMillis;

@@ -1,17 +1,24 @@
 package dev.vipctl.agent.cli;
 
+import dev.vipctl.agent.Doctor;
 import dev.vipctl.agent.ExitCode;
 import dev.vipctl.agent.Outcome;
 import dev.vipctl.agent.Platforms;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
+import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.Timings;
-import dev.vipctl.agent.arp.FrameSender;
+import dev.vipctl.agent.arp.ArpChecks;
+import dev.vipctl.agent.arp.AnnouncementProfile;
+import dev.vipctl.agent.arp.ArpLink;
+import dev.vipctl.agent.arp.Claimant;
+import dev.vipctl.agent.arp.ReleaseCheck;
 import dev.vipctl.agent.arp.PcapArpLink;
 import dev.vipctl.lab.Bench;
 import dev.vipctl.lab.Demo;
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.MacAddress;
 import org.apache.commons.cli.HelpFormatter;
 
 import java.io.IOException;
@@ -31,9 +38,9 @@ public final class Main {
     static final String LAUNCH_MICROS_PROPERTY = "vipctl.launchMicros";
 
     /** An anonymous class, not a method reference: no lambda bootstrap on the path to the first frame. */
-    private static final TakeoverEngine.FrameSenderOpener PCAP = new TakeoverEngine.FrameSenderOpener() {
+    private static final TakeoverEngine.ArpLinkOpener PCAP = new TakeoverEngine.ArpLinkOpener() {
         @Override
-        public FrameSender open(String interfaceName) throws IOException {
+        public ArpLink open(String interfaceName) throws IOException {
             return PcapArpLink.open(interfaceName);
         }
     };
@@ -93,15 +100,24 @@ public final class Main {
         if (settings.command == Settings.Command.BENCH) {
             return Bench.run(settings.cycles, settings.runs, out, err);
         }
+        if (settings.command == Settings.Command.DOCTOR) {
+            return doctor(settings, log);
+        }
         timings.mark("validate");
-        String invocation = settings.command.name().toLowerCase(Locale.ROOT) + " " + settings.interfaceName + " " + settings.vip
+        String invocation = settings.command.word() + " " + settings.interfaceName + " " + settings.vip
                 + (settings.label == null ? "" : " label " + settings.label);
         log.note(invocation + ": start");
 
         Outcome outcome = new Outcome();
         ExitCode exitCode;
         String message;
+        VipLock lock = null;
         try {
+            checkPrivileges(settings);
+            if (settings.command == Settings.Command.UP || settings.command == Settings.Command.DOWN) {
+                lock = VipLock.acquire(settings.lockDirectory, settings.vip.address(), settings.lockTimeoutMillis);
+                timings.mark("lock");
+            }
             execute(settings, outcome, timings);
             exitCode = outcome.exitCode();
             message = exitCode == ExitCode.OK ? success(settings, outcome, timings) : outcome.message();
@@ -112,14 +128,72 @@ public final class Main {
             exitCode = ExitCode.INTERNAL_ERROR;
             message = "internal error: " + e;
         }
-        Map<String, Long> micros = timings.finish();
-
-        for (String warning : outcome.warnings()) {
-            log.note("warning: " + warning);
+        try {
+            Map<String, Long> micros = timings.finish();
+            noteWire(log, outcome);
+            for (String warning : outcome.warnings()) {
+                log.note("warning: " + warning);
+            }
+            log.note(invocation + ": " + (exitCode == ExitCode.OK ? "OK" : exitCode.name()) + " (exit " + exitCode.code() + "): "
+                    + message + "; µs " + micros);
+            report(settings, outcome, exitCode, message, micros);
+            appendLog(settings, log);
+        } finally {
+            // Released after the log is written, so that the log's order is the order in which the VIP changed.
+            if (lock != null) {
+                lock.close();
+            }
         }
-        log.note(invocation + ": " + (exitCode == ExitCode.OK ? "OK" : exitCode.name()) + " (exit " + exitCode.code() + "): "
-                + message + "; µs " + micros);
-        report(settings, outcome, exitCode, message, micros);
+        return exitCode.code();
+    }
+
+    /** Reports every check, the problems with their fixes; exits with the first failure's code. Changes nothing. */
+    private int doctor(Settings settings, RunLog log) {
+        List<Doctor.Finding> findings = Doctor.examine(settings.interfaceName, settings.lockDirectory);
+        ExitCode exitCode = Doctor.exitCode(findings);
+        int warnings = 0;
+        int failures = 0;
+        List<Object> json = new ArrayList<>();
+        StringBuilder text = new StringBuilder("vipctl doctor, interface " + settings.interfaceName + ":\n");
+        for (Doctor.Finding finding : findings) {
+            warnings += finding.status() == Doctor.Status.WARN ? 1 : 0;
+            failures += finding.status() == Doctor.Status.FAIL ? 1 : 0;
+            text.append(String.format(Locale.ROOT, "  %-7s %-19s %s%n", finding.status(), finding.check(), finding.detail()));
+            if (finding.fix() != null) {
+                text.append(String.format(Locale.ROOT, "  %-27s fix: %s%n", "", finding.fix()));
+            }
+            log.note("doctor " + settings.interfaceName + ": " + finding.status() + " " + finding.check() + ": " + finding.detail()
+                    + (finding.fix() == null ? "" : "; fix: " + finding.fix()));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("check", finding.check());
+            entry.put("status", finding.status().name().toLowerCase(Locale.ROOT));
+            entry.put("detail", finding.detail());
+            if (finding.fix() != null) {
+                entry.put("fix", finding.fix());
+            }
+            json.add(entry);
+        }
+        String summary = failures + " failure(s), " + warnings + " warning(s)" + (failures == 0 ? "" : "; 'vipctl up' would stop with exit "
+                + exitCode.code() + " (" + exitCode.name() + ")");
+        if (settings.json) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("command", settings.command.word());
+            report.put("outcome", failures == 0 ? "ok" : "error");
+            report.put("exitCode", exitCode.code());
+            report.put("exitName", exitCode.name());
+            report.put("message", summary);
+            report.put("interface", settings.interfaceName);
+            report.put("findings", json);
+            out.println(Json.write(report));
+        } else if (!settings.quiet || failures > 0) {
+            out.print(text.append(summary).append('\n'));
+        }
+        log.note("doctor " + settings.interfaceName + ": " + summary);
+        appendLog(settings, log);
+        return exitCode.code();
+    }
+
+    private void appendLog(Settings settings, RunLog log) {
         if (settings.logFile != null) {
             try {
                 log.appendTo(settings.logFile);
@@ -127,29 +201,68 @@ public final class Main {
                 err.println("vipctl: warning: cannot append to --log-file " + settings.logFile + ": " + e.getMessage());
             }
         }
-        return exitCode.code();
     }
 
-    /** Privileges first, then start-up, then the one operation: nothing is changed before all checks passed. */
-    private static void execute(Settings settings, Outcome outcome, Timings timings) throws TakeoverException {
-        boolean up = settings.command == Settings.Command.UP;
-        if (settings.command != Settings.Command.STATUS) {
-            Platforms.checkPrivileges(up && settings.profile.count() > 0);
+    /** Before anything is touched: the privileges the command needs. */
+    private static void checkPrivileges(Settings settings) throws TakeoverException {
+        switch (settings.command) {
+            case UP:
+                Platforms.checkPrivileges(true, settings.profile.count() > 0 || settings.checks.probeWaitMillis() > 0);
+                break;
+            case DOWN:
+                Platforms.checkPrivileges(true, false);
+                break;
+            case PROBE:
+                Platforms.checkPrivileges(false, true);
+                break;
+            default:
+                break;
         }
-        TakeoverEngine.AnnouncePlan plan = up ? new TakeoverEngine.AnnouncePlan(settings.vip, settings.profile, PCAP) : null;
-        try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, plan)) {
-            timings.mark("startup");
-            switch (settings.command) {
-                case UP:
+    }
+
+    /** Start-up, then the one operation. */
+    private static void execute(Settings settings, Outcome outcome, Timings timings) throws TakeoverException {
+        switch (settings.command) {
+            case UP:
+                TakeoverEngine.WirePlan plan = new TakeoverEngine.WirePlan(settings.vip.address(), settings.profile, settings.checks, PCAP);
+                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, plan)) {
+                    timings.mark("startup");
                     engine.up(new InterfaceAddress(settings.vip.address(), settings.vip.prefixLength(), settings.label), outcome, timings);
-                    break;
-                case DOWN:
-                    engine.down(settings.vip, outcome, timings);
-                    break;
-                default:
+                }
+                break;
+            case PROBE:
+                TakeoverEngine.WirePlan probing = new TakeoverEngine.WirePlan(settings.vip.address(), AnnouncementProfile.SILENT, settings.checks, PCAP);
+                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, probing)) {
+                    timings.mark("startup");
+                    engine.probe(settings.vip.address(), outcome, timings);
+                }
+                break;
+            case DOWN:
+                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName)) {
+                    timings.mark("startup");
+                    engine.down(settings.vip, settings.force, outcome, timings);
+                }
+                break;
+            default:
+                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName)) {
+                    timings.mark("startup");
                     engine.status(settings.vip, outcome);
                     timings.mark("inspect");
-            }
+                }
+        }
+    }
+
+    /** The release check and every other MAC seen claiming the VIP, one log line each. */
+    private static void noteWire(RunLog log, Outcome outcome) {
+        if (outcome.releaseCheck() != null) {
+            log.note("release check: " + outcome.releaseCheck().describe());
+        }
+        for (Claimant claimant : outcome.claimants()) {
+            log.note("claimed by " + claimant.mac() + " " + millis(outcome.claimedAfterTakeoverMicros(claimant)) + " after the takeover, "
+                    + claimant.frames() + " frame(s), first: " + claimant.firstFrame());
+        }
+        if (outcome.defences() > 0) {
+            log.note("defended with " + outcome.defences() + " fresh announcement(s)");
         }
     }
 
@@ -160,12 +273,33 @@ public final class Main {
                 String announced = settings.profile.count() == 0 ? "no gratuitous ARP (--garp-count 0)"
                         : outcome.framesSent() + " gratuitous ARP frames (" + settings.profile.mode().word() + ")"
                         + (timings.knowsProcessStart() ? ", first " + millis(timings.micros().get("startToFirstGarp")) + " after start" : "");
-                return describe(outcome.address()) + " is up on " + settings.interfaceName + " (" + changes + "; " + announced + ")";
+                return describe(outcome.address()) + " is up on " + settings.interfaceName + " (" + changes + "; " + announced
+                        + wireSummary(settings, outcome) + ")";
             case DOWN:
                 return settings.vip + " is down on " + settings.interfaceName + " (" + (outcome.changed() ? changes : "was not configured") + ")";
+            case PROBE:
+                return outcome.message();
             default:
                 return describe(outcome.address()) + " is configured on " + settings.interfaceName;
         }
+    }
+
+    /** What the wire said around a successful 'up'. */
+    private static String wireSummary(Settings settings, Outcome outcome) {
+        if (outcome.releaseCheck() == null) {
+            return "; no probing (--probe-wait-ms 0)";
+        }
+        StringBuilder text = new StringBuilder("; release check: ").append(outcome.releaseCheck().state().word())
+                .append("; on the wire only this host answers");
+        ArpChecks.PeerAnswer peer = outcome.peerAnswer();
+        if (peer != null) {
+            text.append("; peer ").append(settings.checks.verifyPeer()).append(" (").append(peer.mac()).append(") answered in ")
+                    .append(millis(peer.replyNanos() / 1000));
+        }
+        if (settings.checks.defendMillis() > 0) {
+            text.append("; defended ").append(settings.checks.defendMillis()).append(" ms, no claims");
+        }
+        return text.toString();
     }
 
     private static String describe(InterfaceAddress address) {
@@ -201,13 +335,13 @@ public final class Main {
             err.println("vipctl: warning: " + warning);
         }
         if (exitCode != ExitCode.OK && exitCode != ExitCode.NOT_CONFIGURED) {
-            err.println("vipctl " + settings.command.name().toLowerCase(Locale.ROOT) + ": " + message);
+            err.println("vipctl " + settings.command.word() + ": " + message);
         }
     }
 
     private static Map<String, Object> json(Settings settings, Outcome outcome, ExitCode exitCode, String message, Map<String, Long> micros) {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("command", settings.command.name().toLowerCase(Locale.ROOT));
+        json.put("command", settings.command.word());
         json.put("outcome", exitCode == ExitCode.OK ? "ok" : exitCode == ExitCode.NOT_CONFIGURED ? "not-configured" : "error");
         json.put("exitCode", exitCode.code());
         json.put("exitName", exitCode.name());
@@ -236,9 +370,72 @@ public final class Main {
             announcement.put("framesSent", outcome.framesSent());
             json.put("announcement", announcement);
         }
+        if (settings.checks != null) {
+            json.put("wire", wireJson(settings, outcome));
+        }
+        if (settings.command == Settings.Command.PROBE) {
+            List<Object> answers = new ArrayList<>();
+            for (Map.Entry<MacAddress, Long> answer : outcome.probeAnswers().entrySet()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("mac", answer.getKey().toString());
+                entry.put("replyMicros", answer.getValue() / 1000);
+                answers.add(entry);
+            }
+            json.put("answers", answers);
+        }
         json.put("warnings", outcome.warnings());
         json.put("timingsMicros", micros);
         return json;
+    }
+
+    private static Map<String, Object> wireJson(Settings settings, Outcome outcome) {
+        Map<String, Object> wire = new LinkedHashMap<>();
+        wire.put("probeWaitMs", settings.checks.probeWaitMillis());
+        if (settings.command != Settings.Command.UP) {
+            return wire;
+        }
+        wire.put("onConflict", settings.checks.onConflict().word());
+        wire.put("releaseWaitMs", settings.checks.releaseWaitMillis());
+        ReleaseCheck check = outcome.releaseCheck();
+        if (check != null) {
+            Map<String, Object> release = new LinkedHashMap<>();
+            release.put("result", check.state().word());
+            release.put("probes", check.probes());
+            release.put("holders", macs(check.holders()));
+            wire.put("releaseCheck", release);
+        }
+        List<Object> claims = new ArrayList<>();
+        for (Claimant claimant : outcome.claimants()) {
+            Map<String, Object> claim = new LinkedHashMap<>();
+            claim.put("mac", claimant.mac().toString());
+            claim.put("afterTakeoverMicros", outcome.claimedAfterTakeoverMicros(claimant));
+            claim.put("frames", claimant.frames());
+            claim.put("firstFrame", claimant.firstFrame());
+            claims.add(claim);
+        }
+        wire.put("claimedByOthers", claims);
+        if (settings.checks.verifyPeer() != null) {
+            Map<String, Object> peer = new LinkedHashMap<>();
+            peer.put("address", settings.checks.verifyPeer().toString());
+            ArpChecks.PeerAnswer answer = outcome.peerAnswer();
+            peer.put("answered", answer != null);
+            if (answer != null) {
+                peer.put("mac", answer.mac().toString());
+                peer.put("replyMicros", answer.replyNanos() / 1000);
+            }
+            wire.put("peer", peer);
+        }
+        wire.put("defendMs", settings.checks.defendMillis());
+        wire.put("defences", outcome.defences());
+        return wire;
+    }
+
+    private static List<String> macs(List<Claimant> claimants) {
+        List<String> macs = new ArrayList<>();
+        for (Claimant claimant : claimants) {
+            macs.add(claimant.mac().toString());
+        }
+        return macs;
     }
 
     private static Map<String, Object> errorJson(String command, TakeoverException e) {
@@ -253,19 +450,23 @@ public final class Main {
     }
 
     private void printHelp() {
-        String header = "\nAdds, removes or reports a virtual IP with native calls, and announces it with gratuitous ARP.\n"
+        String header = "\nAdds, removes or reports a virtual IP with native calls, announces it with gratuitous ARP,\n"
+                + "and checks on the wire that no other host holds it.\n"
                 + "Commands:\n"
-                + "  up     --interface IF --vip A.B.C.D/P [--label IF:tag]  add, verify, announce\n"
-                + "  down   --interface IF --vip A.B.C.D[/P]   remove exactly that address, verify it is gone\n"
-                + "  status --interface IF --vip A.B.C.D[/P]   is it configured here (prefix, label, flags)?\n"
-                + "  demo                                      move a VIP between two hosts in a throwaway lab\n"
-                + "  bench  [--cycles N] [--runs N]            time up/down in a throwaway lab\n"
+                + "  up     --interface IF --vip A.B.C.D/P [--label IF:tag]  probe, add, verify, announce, probe again\n"
+                + "  down   --interface IF --vip A.B.C.D/P   remove exactly that address, verify it is gone\n"
+                + "  status --interface IF --vip A.B.C.D     is it configured here (prefix, label, flags)?\n"
+                + "  probe  --interface IF --vip A.B.C.D     who answers for it on the segment right now (MACs, times)?\n"
+                + "  doctor --interface IF                   privileges, libpcap, link, sysctls: what would stop a takeover\n"
+                + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
+                + "  bench  [--cycles N] [--runs N]          time up/down in a throwaway lab\n"
                 + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
-                + "'down' refuses the interface's own address (primary, unlabelled).\n\nOptions:\n";
+                + "'up' and 'down' on one VIP wait for each other (--lock-timeout-ms).\n"
+                + "'down' refuses the interface's own address (primary, unlabelled) unless --force.\n\nOptions:\n";
         String footer = "\n" + ExitCode.table() + "\nConfig file (--config): a properties file with the long option names as keys,\n"
                 + "e.g. interface=eth0, vip=198.51.100.100/24, label=eth0:1, garp-count=3, log-file=/var/log/vipctl.log.\n";
         PrintWriter writer = new PrintWriter(out);
-        new HelpFormatter().printHelp(writer, 100, "vipctl up|down|status|demo|bench [options]", header, Settings.OPTIONS, 2, 2, footer, false);
+        new HelpFormatter().printHelp(writer, 100, "vipctl up|down|status|probe|doctor|demo|bench [options]", header, Settings.OPTIONS, 2, 2, footer, false);
         writer.flush();
     }
 

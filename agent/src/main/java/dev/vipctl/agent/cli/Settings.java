@@ -1,10 +1,14 @@
 package dev.vipctl.agent.cli;
 
 import dev.vipctl.agent.ExitCode;
+import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Vip;
+import dev.vipctl.agent.VipLock;
+import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.GarpMode;
+import dev.vipctl.os.IpAddress;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.Option;
@@ -30,7 +34,7 @@ import java.util.ArrayList;
 public final class Settings {
     /** The subcommands. */
     public enum Command {
-        UP, DOWN, STATUS, DEMO, BENCH;
+        UP, DOWN, STATUS, PROBE, DOCTOR, DEMO, BENCH;
 
         String word() {
             return name().toLowerCase(Locale.ROOT);
@@ -47,6 +51,14 @@ public final class Settings {
     static final String LOG_FILE = "log-file";
     static final String QUIET = "quiet";
     static final String CONFIG = "config";
+    static final String ON_CONFLICT = "on-conflict";
+    static final String PROBE_WAIT = "probe-wait-ms";
+    static final String RELEASE_WAIT = "release-wait-ms";
+    static final String VERIFY_PEER = "verify-peer";
+    static final String DEFEND = "defend-ms";
+    static final String FORCE = "force";
+    static final String LOCK_TIMEOUT = "lock-timeout-ms";
+    static final String LOCK_DIR = "lock-dir";
     static final String CYCLES = "cycles";
     static final String RUNS = "runs";
     static final String HELP = "help";
@@ -54,19 +66,28 @@ public final class Settings {
 
     /** Which options each command takes; a command-line option outside its set is an error, a config key is ignored. */
     private static final List<String> COMMON = List.of(JSON, LOG_FILE, QUIET, CONFIG);
-    private static final List<String> UP_OPTIONS = List.of(INTERFACE, VIP, LABEL, GARP_COUNT, GARP_INTERVAL, GARP_MODE);
-    private static final List<String> DOWN_STATUS_OPTIONS = List.of(INTERFACE, VIP);
+    private static final List<String> UP_OPTIONS = List.of(INTERFACE, VIP, LABEL, GARP_COUNT, GARP_INTERVAL, GARP_MODE,
+            ON_CONFLICT, PROBE_WAIT, RELEASE_WAIT, VERIFY_PEER, DEFEND, LOCK_TIMEOUT, LOCK_DIR);
+    private static final List<String> DOWN_OPTIONS = List.of(INTERFACE, VIP, FORCE, LOCK_TIMEOUT, LOCK_DIR);
+    private static final List<String> STATUS_OPTIONS = List.of(INTERFACE, VIP);
+    private static final List<String> PROBE_OPTIONS = List.of(INTERFACE, VIP, PROBE_WAIT);
+    private static final List<String> DOCTOR_OPTIONS = List.of(INTERFACE, LOCK_DIR);
     private static final List<String> BENCH_OPTIONS = List.of(CYCLES, RUNS);
     /** Keys a config file may not set: they describe the invocation itself. */
     private static final Set<String> COMMAND_LINE_ONLY = Set.of(CONFIG, HELP, VERSION);
 
+    /** The operator's question "who answers?" deserves more patience than the takeover path can spend. */
+    static final int DEFAULT_PROBE_COMMAND_WAIT_MILLIS = 200;
+    /** Room for one default 'up' (about 2.1 s with its announcement) ahead in the queue, and then some. */
+    static final int DEFAULT_LOCK_TIMEOUT_MILLIS = 5000;
+    static final int MAX_LOCK_TIMEOUT_MILLIS = 600_000;
     static final int DEFAULT_CYCLES = 1000;
     static final int DEFAULT_RUNS = 20;
 
     static final Options OPTIONS = new Options()
             .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF").desc("network interface, e.g. eth0").build())
             .addOption(Option.builder().longOpt(VIP).hasArg().argName("A.B.C.D[/P]")
-                    .desc("the virtual IP; 'up' needs the prefix length, 'down' and 'status' take it to pick one of several").build())
+                    .desc("the virtual IP; 'up' and 'down' need the prefix length, 'status' and 'probe' do not").build())
             .addOption(Option.builder().longOpt(LABEL).hasArg().argName("IF:tag")
                     .desc("up: sub-interface label, at most 15 characters (default IF:1, like 'ifconfig eth0:1')").build())
             .addOption(Option.builder().longOpt(GARP_COUNT).hasArg().argName("N")
@@ -76,6 +97,29 @@ public final class Settings {
             .addOption(Option.builder().longOpt(GARP_MODE).hasArg().argName("MODE")
                     .desc("up: request | reply | both: ARP Request, Reply (THA = own MAC), or one of each per round (default "
                             + AnnouncementProfile.DEFAULT.mode().name().toLowerCase(Locale.ROOT) + ")").build())
+            .addOption(Option.builder().longOpt(ON_CONFLICT).hasArg().argName("POLICY")
+                    .desc("up: when another MAC still holds the VIP after --release-wait-ms: takeover (default; take it over"
+                            + " and report the MAC) or fail (change nothing, exit " + ExitCode.CONFLICT.code() + ")").build())
+            .addOption(Option.builder().longOpt(PROBE_WAIT).hasArg().argName("MS")
+                    .desc("up, probe: how long each ARP probe for the VIP listens for answers, 0-" + WireChecks.MAX_PROBE_WAIT_MILLIS
+                            + " (default " + WireChecks.DEFAULT_PROBE_WAIT_MILLIS + " for up, " + DEFAULT_PROBE_COMMAND_WAIT_MILLIS
+                            + " for probe); up: 0 turns the release check and the verification on the wire off").build())
+            .addOption(Option.builder().longOpt(RELEASE_WAIT).hasArg().argName("MS")
+                    .desc("up: while another MAC answers for the VIP, keep probing this long for it to let go, 0-"
+                            + WireChecks.MAX_RELEASE_WAIT_MILLIS + " (default " + WireChecks.DEFAULT_RELEASE_WAIT_MILLIS + ")").build())
+            .addOption(Option.builder().longOpt(VERIFY_PEER).hasArg().argName("A.B.C.D")
+                    .desc("up: after the takeover, ask this address in the VIP's subnet (e.g. the gateway) for its MAC from the VIP;"
+                            + " no answer: exit " + ExitCode.PEER_SILENT.code()).build())
+            .addOption(Option.builder().longOpt(DEFEND).hasArg().argName("MS")
+                    .desc("up: stay this long after the takeover, answer any other MAC's claim on the VIP with a fresh"
+                            + " announcement (at most once per 10 s) and report it, 0-" + WireChecks.MAX_DEFEND_MILLIS + " (default 0)").build())
+            .addOption(Option.builder().longOpt(FORCE)
+                    .desc("down: remove the address even if it is the interface's own or was not named with its prefix").build())
+            .addOption(Option.builder().longOpt(LOCK_TIMEOUT).hasArg().argName("MS")
+                    .desc("up, down: wait at most this long for another vipctl working on the same VIP, 0-" + MAX_LOCK_TIMEOUT_MILLIS
+                            + " (default " + DEFAULT_LOCK_TIMEOUT_MILLIS + "); then exit " + ExitCode.LOCK_TIMEOUT.code()).build())
+            .addOption(Option.builder().longOpt(LOCK_DIR).hasArg().argName("DIR")
+                    .desc("up, down: directory of the per-VIP lock files (default " + VipLock.DEFAULT_DIRECTORY + ")").build())
             .addOption(Option.builder().longOpt(JSON).desc("print one JSON object with the outcome and per-phase timings (µs) on stdout").build())
             .addOption(Option.builder().longOpt(LOG_FILE).hasArg().argName("PATH").desc("append timestamped lines about this run to PATH").build())
             .addOption(Option.builder("q").longOpt(QUIET).desc("print nothing on success (errors still go to stderr)").build())
@@ -88,38 +132,25 @@ public final class Settings {
             .addOption(Option.builder("h").longOpt(HELP).desc("print this help").build())
             .addOption(Option.builder().longOpt(VERSION).desc("print the version").build());
 
-    final Command command;
-    final boolean help;
-    final boolean version;
-    final String interfaceName;
-    final Vip vip;
-    final String label;
-    final AnnouncementProfile profile;
-    final boolean json;
-    final boolean quiet;
-    final Path logFile;
-    final int cycles;
-    final int runs;
+    // Set once by parse(); what a command does not take stays at its zero value.
+    Command command;
+    boolean help;
+    boolean version;
+    String interfaceName;
+    Vip vip;
+    String label;
+    AnnouncementProfile profile;
+    WireChecks checks;
+    boolean force;
+    int lockTimeoutMillis;
+    Path lockDirectory;
+    boolean json;
+    boolean quiet;
+    Path logFile;
+    int cycles;
+    int runs;
 
-    private Settings(Command command, boolean help, boolean version, String interfaceName, Vip vip, String label,
-                     AnnouncementProfile profile, boolean json, boolean quiet, Path logFile) {
-        this(command, help, version, interfaceName, vip, label, profile, json, quiet, logFile, 0, 0);
-    }
-
-    private Settings(Command command, boolean help, boolean version, String interfaceName, Vip vip, String label,
-                     AnnouncementProfile profile, boolean json, boolean quiet, Path logFile, int cycles, int runs) {
-        this.command = command;
-        this.help = help;
-        this.version = version;
-        this.interfaceName = interfaceName;
-        this.vip = vip;
-        this.label = label;
-        this.profile = profile;
-        this.json = json;
-        this.quiet = quiet;
-        this.logFile = logFile;
-        this.cycles = cycles;
-        this.runs = runs;
+    private Settings() {
     }
 
     /** Parses and validates; every problem is a {@link ExitCode#BAD_INPUT} with a message that says what to fix. */
@@ -130,21 +161,23 @@ public final class Settings {
         } catch (ParseException e) {
             throw bad(e.getMessage());
         }
-        boolean help = line.hasOption(HELP);
-        boolean version = line.hasOption(VERSION);
+        Settings settings = new Settings();
+        settings.help = line.hasOption(HELP);
+        settings.version = line.hasOption(VERSION);
         List<String> words = line.getArgList();
         if (words.isEmpty()) {
-            if (help || version) {
-                return new Settings(null, help, version, null, null, null, null, false, false, null);
+            if (settings.help || settings.version) {
+                return settings;
             }
-            throw bad("no command given: use up, down, status, demo or bench (see --help)");
+            throw bad("no command given: use " + commandWords() + " (see --help)");
         }
         if (words.size() > 1) {
             throw bad("unexpected argument '" + words.get(1) + "' after the command '" + words.get(0) + "'");
         }
         Command command = command(words.get(0));
-        if (help || version) {
-            return new Settings(command, help, version, null, null, null, null, false, false, null);
+        settings.command = command;
+        if (settings.help || settings.version) {
+            return settings;
         }
         List<String> allowed = allowedOptions(command);
         for (Option given : line.getOptions()) {
@@ -154,53 +187,127 @@ public final class Settings {
         }
         Properties config = line.hasOption(CONFIG) ? loadConfig(Path.of(line.getOptionValue(CONFIG))) : new Properties();
         Values values = new Values(line, config);
-
-        if (command == Command.DEMO) {
-            return new Settings(command, false, false, null, null, null, null, false, false, null);
-        }
-        if (command == Command.BENCH) {
-            try {
-                return new Settings(command, false, false, null, null, null, null, false, false, null,
-                        within(CYCLES, values.integer(CYCLES, DEFAULT_CYCLES), 100_000), within(RUNS, values.integer(RUNS, DEFAULT_RUNS), 1000));
-            } catch (IllegalArgumentException e) {
-                throw bad(e.getMessage());
-            }
-        }
-        boolean json = values.flag(JSON);
-        boolean quiet = values.flag(QUIET);
-        String logText = values.get(LOG_FILE);
-        Path logFile = logText == null ? null : checkLogFile(logText);
-
-        String interfaceName = checkInterfaceName(values.require(INTERFACE, command));
-        String vipText = values.require(VIP, command);
-        Vip vip;
         try {
-            vip = Vip.parse(vipText, command == Command.UP);
-        } catch (IllegalArgumentException e) {
-            throw bad("--vip " + e.getMessage());
-        }
-        if (command != Command.UP) {
-            return new Settings(command, false, false, interfaceName, vip, null, null, json, quiet, logFile);
-        }
-        String label;
-        AnnouncementProfile profile;
-        try {
-            String labelText = values.get(LABEL);
-            label = labelText == null ? Vip.defaultLabel(interfaceName) : Vip.checkLabel(labelText, interfaceName);
-            AnnouncementProfile defaults = AnnouncementProfile.DEFAULT;
-            profile = new AnnouncementProfile(
-                    values.integer(GARP_COUNT, defaults.count()),
-                    values.integer(GARP_INTERVAL, defaults.intervalMillis()),
-                    values.has(GARP_MODE) ? GarpMode.parse(values.get(GARP_MODE)) : defaults.mode());
+            settings.fill(values);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
-        return new Settings(command, false, false, interfaceName, vip, label, profile, json, quiet, logFile);
+        return settings;
     }
 
-    private static int within(String key, int value, int max) {
-        if (value < 1 || value > max) {
-            throw new IllegalArgumentException("--" + key + " " + value + " is outside 1-" + max);
+    private void fill(Values values) throws TakeoverException {
+        if (command == Command.DEMO) {
+            return;
+        }
+        if (command == Command.BENCH) {
+            cycles = within(CYCLES, values.integer(CYCLES, DEFAULT_CYCLES), 1, 100_000);
+            runs = within(RUNS, values.integer(RUNS, DEFAULT_RUNS), 1, 1000);
+            return;
+        }
+        json = values.flag(JSON);
+        quiet = values.flag(QUIET);
+        String logText = values.get(LOG_FILE);
+        logFile = logText == null ? null : checkLogFile(logText);
+        interfaceName = checkInterfaceName(values.require(INTERFACE, command));
+        if (command == Command.DOCTOR) {
+            lockDirectory = lockDirectory(values);
+            return;
+        }
+        String vipText = values.require(VIP, command);
+        try {
+            vip = Vip.parse(vipText, command == Command.UP || command == Command.DOWN && !values.flag(FORCE));
+        } catch (IllegalArgumentException e) {
+            throw bad("--vip " + e.getMessage() + (command == Command.DOWN ? " ('down' removes only an address named exactly)" : ""));
+        }
+        switch (command) {
+            case UP:
+                String labelText = values.get(LABEL);
+                label = labelText == null ? Vip.defaultLabel(interfaceName) : Vip.checkLabel(labelText, interfaceName);
+                AnnouncementProfile defaults = AnnouncementProfile.DEFAULT;
+                profile = new AnnouncementProfile(
+                        values.integer(GARP_COUNT, defaults.count()),
+                        values.integer(GARP_INTERVAL, defaults.intervalMillis()),
+                        values.has(GARP_MODE) ? GarpMode.parse(values.get(GARP_MODE)) : defaults.mode());
+                checks = new WireChecks(
+                        values.has(ON_CONFLICT) ? WireChecks.OnConflict.parse(values.get(ON_CONFLICT)) : WireChecks.OnConflict.TAKEOVER,
+                        values.integer(PROBE_WAIT, WireChecks.DEFAULT_PROBE_WAIT_MILLIS),
+                        values.integer(RELEASE_WAIT, WireChecks.DEFAULT_RELEASE_WAIT_MILLIS),
+                        values.has(VERIFY_PEER) ? verifyPeer(values.get(VERIFY_PEER), vip) : null,
+                        values.integer(DEFEND, 0));
+                TakeoverEngine.WirePlan.checkConsistent(profile, checks);
+                lockTimeoutMillis = within(LOCK_TIMEOUT, values.integer(LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT_MILLIS), 0, MAX_LOCK_TIMEOUT_MILLIS);
+                lockDirectory = lockDirectory(values);
+                break;
+            case DOWN:
+                force = values.flag(FORCE);
+                lockTimeoutMillis = within(LOCK_TIMEOUT, values.integer(LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT_MILLIS), 0, MAX_LOCK_TIMEOUT_MILLIS);
+                lockDirectory = lockDirectory(values);
+                break;
+            case PROBE:
+                checks = new WireChecks(WireChecks.OnConflict.TAKEOVER,
+                        within(PROBE_WAIT, values.integer(PROBE_WAIT, DEFAULT_PROBE_COMMAND_WAIT_MILLIS), 1, WireChecks.MAX_PROBE_WAIT_MILLIS),
+                        0, null, 0);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** An IPv4 address in the VIP's subnet (any, for a /32 VIP), neither the VIP nor the subnet's network or broadcast address. */
+    static IpAddress verifyPeer(String text, Vip vip) {
+        IpAddress peer;
+        try {
+            peer = IpAddress.parseIpv4(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--verify-peer " + e.getMessage());
+        }
+        int prefix = vip.prefixLength();
+        int hostBits = prefix == 32 ? 0 : -1 >>> prefix;
+        int vipNetwork = vip.address().ipv4Bits() & ~hostBits;
+        if (peer.equals(vip.address())) {
+            throw new IllegalArgumentException("--verify-peer " + text + " is the VIP itself; name another host in its subnet, e.g. the gateway");
+        }
+        // A /32 VIP says nothing about the segment, so any address may be on it.
+        if (prefix < 32 && (peer.ipv4Bits() & ~hostBits) != vipNetwork) {
+            throw new IllegalArgumentException("--verify-peer " + text + " is outside the VIP's subnet " + IpAddress.ofIpv4Bits(vipNetwork) + "/" + prefix
+                    + ": ARP reaches only the VIP's own segment");
+        }
+        if (prefix < 31 && ((peer.ipv4Bits() & hostBits) == 0 || (peer.ipv4Bits() & hostBits) == hostBits)) {
+            throw new IllegalArgumentException("--verify-peer " + text + " is the network or broadcast address of " + IpAddress.ofIpv4Bits(vipNetwork)
+                    + "/" + prefix + ", not a host");
+        }
+        return peer;
+    }
+
+    private static Path lockDirectory(Values values) throws TakeoverException {
+        String text = values.get(LOCK_DIR);
+        if (text == null) {
+            return VipLock.DEFAULT_DIRECTORY;
+        }
+        Path path = Path.of(text);
+        if (!path.isAbsolute()) {
+            throw bad("--lock-dir " + text + " must be an absolute path: every vipctl on the host must find the same lock files");
+        }
+        if (Files.exists(path) && !Files.isDirectory(path)) {
+            throw bad("--lock-dir " + text + " exists and is not a directory");
+        }
+        if (!Files.exists(path) && (path.getParent() == null || !Files.isDirectory(path.getParent()))) {
+            throw bad("--lock-dir " + text + ": neither it nor its parent directory exists");
+        }
+        return path;
+    }
+
+    private static String commandWords() {
+        List<String> words = new ArrayList<>();
+        for (Command command : Command.values()) {
+            words.add(command.word());
+        }
+        return String.join(", ", words);
+    }
+
+    private static int within(String key, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("--" + key + " " + value + " is outside " + min + "-" + max);
         }
         return value;
     }
@@ -211,7 +318,7 @@ public final class Settings {
                 return command;
             }
         }
-        throw bad("unknown command '" + word + "': use up, down, status, demo or bench (see --help)");
+        throw bad("unknown command '" + word + "': use " + commandWords() + " (see --help)");
     }
 
     private static List<String> allowedOptions(Command command) {
@@ -219,19 +326,25 @@ public final class Settings {
         switch (command) {
             case UP:
                 allowed.addAll(UP_OPTIONS);
-                allowed.addAll(COMMON);
                 break;
             case DOWN:
+                allowed.addAll(DOWN_OPTIONS);
+                break;
             case STATUS:
-                allowed.addAll(DOWN_STATUS_OPTIONS);
-                allowed.addAll(COMMON);
+                allowed.addAll(STATUS_OPTIONS);
+                break;
+            case PROBE:
+                allowed.addAll(PROBE_OPTIONS);
+                break;
+            case DOCTOR:
+                allowed.addAll(DOCTOR_OPTIONS);
                 break;
             case BENCH:
-                allowed.addAll(BENCH_OPTIONS);
-                break;
+                return BENCH_OPTIONS;
             default:
-                break;
+                return List.of();
         }
+        allowed.addAll(COMMON);
         return allowed;
     }
 

@@ -2,6 +2,9 @@ package dev.vipctl.agent.cli;
 
 import dev.vipctl.agent.ExitCode;
 import dev.vipctl.agent.TakeoverException;
+import dev.vipctl.agent.Vip;
+import dev.vipctl.agent.VipLock;
+import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.GarpMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,12 +51,71 @@ class SettingsTest {
     }
 
     @Test
-    void downTakesTheVipWithoutPrefix() throws Exception {
-        Settings settings = Settings.parse(new String[] {"down", "--interface", "eth0", "--vip", "198.51.100.100"});
-        assertEquals(Settings.Command.DOWN, settings.command);
-        assertFalse(settings.vip.hasPrefix());
-        assertNull(settings.label);
-        assertNull(settings.profile);
+    void downNeedsThePrefixUnlessForced() throws Exception {
+        TakeoverException unnamed = assertThrows(TakeoverException.class,
+                () -> Settings.parse(new String[] {"down", "--interface", "eth0", "--vip", "198.51.100.100"}));
+        assertEquals(ExitCode.BAD_INPUT, unnamed.exitCode());
+
+        Settings forced = Settings.parse(new String[] {"down", "--interface", "eth0", "--vip", "198.51.100.100", "--force"});
+        assertEquals(Settings.Command.DOWN, forced.command);
+        assertFalse(forced.vip.hasPrefix());
+        assertTrue(forced.force);
+        assertNull(forced.label);
+        assertNull(forced.profile);
+    }
+
+    @Test
+    void upTakesTheWireChecksAndTheLock() throws Exception {
+        Settings settings = Settings.parse(new String[] {"up", "-i", "eth0", "--vip", "198.51.100.100/24", "--on-conflict", "fail",
+                "--probe-wait-ms", "50", "--release-wait-ms", "2000", "--verify-peer", "198.51.100.1", "--defend-ms", "3000",
+                "--lock-timeout-ms", "100", "--lock-dir", dir.toString()});
+        assertEquals(WireChecks.OnConflict.FAIL, settings.checks.onConflict());
+        assertEquals(50, settings.checks.probeWaitMillis());
+        assertEquals(2000, settings.checks.releaseWaitMillis());
+        assertEquals("198.51.100.1", settings.checks.verifyPeer().toString());
+        assertEquals(3000, settings.checks.defendMillis());
+        assertEquals(100, settings.lockTimeoutMillis);
+        assertEquals(dir, settings.lockDirectory);
+    }
+
+    @Test
+    void upDefaultsAreSubSecondChecksAndTheRunLock() throws Exception {
+        Settings settings = Settings.parse(new String[] {"up", "-i", "eth0", "--vip", "198.51.100.100/24"});
+        assertEquals(WireChecks.OnConflict.TAKEOVER, settings.checks.onConflict());
+        assertEquals(WireChecks.DEFAULT_PROBE_WAIT_MILLIS, settings.checks.probeWaitMillis());
+        assertEquals(WireChecks.DEFAULT_RELEASE_WAIT_MILLIS, settings.checks.releaseWaitMillis());
+        assertNull(settings.checks.verifyPeer());
+        assertEquals(0, settings.checks.defendMillis());
+        assertEquals(VipLock.DEFAULT_DIRECTORY, settings.lockDirectory);
+    }
+
+    @Test
+    void probeWaitsLongerByDefaultAndNeedsNoPrefix() throws Exception {
+        Settings settings = Settings.parse(new String[] {"probe", "-i", "eth0", "--vip", "198.51.100.100"});
+        assertEquals(Settings.DEFAULT_PROBE_COMMAND_WAIT_MILLIS, settings.checks.probeWaitMillis());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "198.51.100.1, 198.51.100.100/32, 198.51.100.1",
+        "203.0.113.9, 198.51.100.100/32, 203.0.113.9",
+        "198.51.100.254, 198.51.100.100/24, 198.51.100.254",
+    })
+    void verifyPeerIsAHostOnTheVipsSegment(String peer, String vip, String expected) {
+        assertEquals(expected, Settings.verifyPeer(peer, Vip.parse(vip, true)).toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "198.51.100.100, 198.51.100.100/24, the VIP itself",
+        "203.0.113.1, 198.51.100.100/24, outside the VIP's subnet",
+        "198.51.100.0, 198.51.100.100/24, network or broadcast",
+        "198.51.100.255, 198.51.100.100/24, network or broadcast",
+        "gateway, 198.51.100.100/24, --verify-peer",
+    })
+    void verifyPeerRejects(String peer, String vip, String words) {
+        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> Settings.verifyPeer(peer, Vip.parse(vip, true)));
+        assertTrue(failure.getMessage().contains(words), failure.getMessage());
     }
 
     @Test

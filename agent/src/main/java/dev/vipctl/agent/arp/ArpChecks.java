@@ -1,0 +1,227 @@
+package dev.vipctl.agent.arp;
+
+import dev.vipctl.os.IpAddress;
+import dev.vipctl.os.MacAddress;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ARP exchanges that tell who holds one VIP on the segment, through one {@link ArpLink}: RFC 5227 probes (sender
+ * IP 0.0.0.0, so that no neighbour learns anything from them; the holder's kernel answers), listening for other MACs
+ * that claim the VIP, asking a peer for its MAC from the VIP, and defending the VIP (RFC 5227 §2.4).
+ *
+ * <p>A <em>claim</em> is any ARP frame whose sender address is the VIP and whose sender MAC is not ours. Frames are
+ * attributed to the window in which they are read; the link buffers what arrives between windows.
+ */
+public final class ArpChecks {
+    /** RFC 5227 §1.1 DEFEND_INTERVAL, 10 s: at most one defence per interval, so two defenders cannot ping-pong. */
+    static final long DEFEND_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final ArpLink link;
+    private final MacAddress ourMac;
+    private final IpAddress vip;
+    private final MonotonicClock clock;
+    private final byte[] probe;
+
+    public ArpChecks(ArpLink link, MacAddress ourMac, IpAddress vip) {
+        this(link, ourMac, vip, MonotonicClock.SYSTEM);
+    }
+
+    ArpChecks(ArpLink link, MacAddress ourMac, IpAddress vip, MonotonicClock clock) {
+        this.link = link;
+        this.ourMac = ourMac;
+        this.vip = vip;
+        this.clock = clock;
+        this.probe = ArpFrames.probe(ourMac, vip);
+    }
+
+    /**
+     * The release check before a takeover: probe; if another MAC answers within {@code probeWaitNanos}, probe again
+     * each {@code probeWaitNanos} until a probe goes unanswered (the holder released it) or {@code releaseWaitNanos}
+     * has passed since the first probe (it still holds it). A release wait of 0 means one probe.
+     */
+    public ReleaseCheck releaseCheck(long probeWaitNanos, long releaseWaitNanos) throws IOException {
+        long start = clock.nanoTime();
+        Map<MacAddress, Claimant> everAnswered = new LinkedHashMap<>();
+        int probes = 0;
+        while (true) {
+            ProbeRound round = probe(probeWaitNanos);
+            probes++;
+            if (round.answers().isEmpty()) {
+                return new ReleaseCheck(everAnswered.isEmpty() ? ReleaseCheck.State.FREE : ReleaseCheck.State.RELEASED,
+                        new ArrayList<>(everAnswered.values()), probes, probeWaitNanos);
+            }
+            for (Claimant claimant : round.answers()) {
+                everAnswered.putIfAbsent(claimant.mac(), claimant);
+            }
+            if (clock.nanoTime() - start >= releaseWaitNanos) {
+                return new ReleaseCheck(ReleaseCheck.State.HELD, round.answers(), probes, probeWaitNanos);
+            }
+        }
+    }
+
+    /** Sends one probe and collects every other MAC that claims the VIP within {@code waitNanos}. */
+    public ProbeRound probe(long waitNanos) throws IOException {
+        Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
+        link.send(probe);
+        long sent = clock.nanoTime();
+        listen(sent + waitNanos, claims, null, false);
+        return new ProbeRound(sent, new ArrayList<>(claims.values()));
+    }
+
+    /** One probe and its answers. */
+    public static final class ProbeRound {
+        private final long sentNanos;
+        private final List<Claimant> answers;
+
+        ProbeRound(long sentNanos, List<Claimant> answers) {
+            this.sentNanos = sentNanos;
+            this.answers = answers;
+        }
+
+        /** {@link System#nanoTime()} right after the probe was handed to the link. */
+        public long sentNanos() {
+            return sentNanos;
+        }
+
+        /** Every other MAC that claimed the VIP, in order of arrival. */
+        public List<Claimant> answers() {
+            return answers;
+        }
+    }
+
+    /**
+     * Sends the announcement, listening for claims between its rounds instead of sleeping, and adds them to
+     * {@code claims}.
+     */
+    public AnnouncementResult announce(Announcement announcement, Map<MacAddress, Claimant> claims)
+            throws IOException, InterruptedException {
+        MonotonicClock listening = new MonotonicClock() {
+            @Override
+            public long nanoTime() {
+                return clock.nanoTime();
+            }
+
+            @Override
+            public void sleep(long nanos) {
+                try {
+                    listen(clock.nanoTime() + nanos, claims, null, false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        try {
+            return announcement.send(link, listening);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Asks {@code peer} for its MAC with an ARP request from the VIP (which also teaches the peer the VIP's new MAC),
+     * up to {@code attempts} times, each waiting {@code waitNanos} for the reply. Returns the nanoTime-stamped reply's
+     * sender MAC, or null if the peer never answered. Claims seen meanwhile are added to {@code claims}.
+     */
+    public PeerAnswer askPeer(IpAddress peer, long waitNanos, int attempts, Map<MacAddress, Claimant> claims) throws IOException {
+        byte[] request = ArpFrames.request(ourMac, vip, peer);
+        PeerWatch watch = new PeerWatch(peer);
+        for (int attempt = 1; attempt <= attempts && watch.answer == null; attempt++) {
+            long sent = clock.nanoTime();
+            link.send(request);
+            watch.sentNanos = sent;
+            listen(sent + waitNanos, claims, watch, false);
+        }
+        return watch.answer;
+    }
+
+    /**
+     * Listens until {@code untilNanos} for claims and answers a claim with one round of {@code announcement}, at most
+     * once per DEFEND_INTERVAL; every claim is added to {@code claims}. Returns the number of defences sent.
+     */
+    public int defend(long untilNanos, Announcement announcement, Map<MacAddress, Claimant> claims) throws IOException {
+        int defences = 0;
+        long lastDefence = 0;
+        while (listen(untilNanos, claims, null, true)) {
+            long now = clock.nanoTime();
+            if (defences == 0 || now - lastDefence >= DEFEND_INTERVAL_NANOS) {
+                announcement.sendRound(link);
+                lastDefence = now;
+                defences++;
+            }
+        }
+        return defences;
+    }
+
+    /**
+     * Reads frames until {@code untilNanos}, adding claims to {@code claims} and the peer's answer to {@code peer}
+     * (if given). With {@code stopAtClaim} it returns at the first claim. Returns whether a claim was seen.
+     */
+    private boolean listen(long untilNanos, Map<MacAddress, Claimant> claims, PeerWatch peer, boolean stopAtClaim) throws IOException {
+        boolean claimed = false;
+        byte[] frame;
+        while ((frame = link.receive(untilNanos)) != null) {
+            long received = clock.nanoTime();
+            ArpPacket packet = ArpPacket.parse(frame);
+            if (packet == null || packet.senderMac().equals(ourMac)) {
+                continue;
+            }
+            if (peer != null && peer.isAnsweredBy(packet, vip)) {
+                peer.answer = new PeerAnswer(packet.senderMac(), received - peer.sentNanos);
+            }
+            if (packet.senderIp().equals(vip)) {
+                Claimant claimant = claims.get(packet.senderMac());
+                if (claimant == null) {
+                    claimant = new Claimant(packet.senderMac(), received, packet.toString());
+                    claims.put(packet.senderMac(), claimant);
+                }
+                claimant.countFrame();
+                claimed = true;
+                if (stopAtClaim) {
+                    return true;
+                }
+            }
+        }
+        return claimed;
+    }
+
+    /** The reply {@link #askPeer} waits for: from the peer's address, to the VIP. */
+    private static final class PeerWatch {
+        private final IpAddress peer;
+        private long sentNanos;
+        private PeerAnswer answer;
+
+        PeerWatch(IpAddress peer) {
+            this.peer = peer;
+        }
+
+        boolean isAnsweredBy(ArpPacket packet, IpAddress vip) {
+            return answer == null && packet.opcode() == ArpPacket.REPLY && packet.senderIp().equals(peer) && packet.targetIp().equals(vip);
+        }
+    }
+
+    /** The peer's answer: its MAC, and how long after the request it came. */
+    public static final class PeerAnswer {
+        private final MacAddress mac;
+        private final long replyNanos;
+
+        PeerAnswer(MacAddress mac, long replyNanos) {
+            this.mac = mac;
+            this.replyNanos = replyNanos;
+        }
+
+        public MacAddress mac() {
+            return mac;
+        }
+
+        public long replyNanos() {
+            return replyNanos;
+        }
+    }
+}

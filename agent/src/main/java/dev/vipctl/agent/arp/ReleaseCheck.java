@@ -1,0 +1,66 @@
+package dev.vipctl.agent.arp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** What the release check before a takeover found: who answered the VIP's probes, and whether they stopped. */
+public final class ReleaseCheck {
+    public enum State {
+        /** The first probe went unanswered. */
+        FREE,
+        /** Answered at first, then a probe went unanswered within the release wait: the holder let go. */
+        RELEASED,
+        /** Still answered when the release wait ran out. */
+        HELD;
+
+        public String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final State state;
+    private final List<Claimant> holders;
+    private final int probes;
+    private final long probeWaitNanos;
+
+    ReleaseCheck(State state, List<Claimant> holders, int probes, long probeWaitNanos) {
+        this.state = state;
+        this.holders = List.copyOf(holders);
+        this.probes = probes;
+        this.probeWaitNanos = probeWaitNanos;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** HELD: who answered the last probe; RELEASED: who had answered before letting go; FREE: nobody. */
+    public List<Claimant> holders() {
+        return holders;
+    }
+
+    public int probes() {
+        return probes;
+    }
+
+    private String macs() {
+        List<String> macs = new ArrayList<>();
+        for (Claimant holder : holders) {
+            macs.add(holder.mac().toString());
+        }
+        return String.join(", ", macs);
+    }
+
+    /** For the report: what the state means, with the MACs. */
+    public String describe() {
+        switch (state) {
+            case FREE:
+                return "free (no answer to a probe within " + probeWaitNanos / 1_000_000 + " ms)";
+            case RELEASED:
+                return "released while waiting (answered by " + macs() + " at first; probe " + probes + " went unanswered)";
+            default:
+                return "still held by " + macs() + " after " + probes + " probes";
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.vipctl.agent;
+
+import dev.vipctl.os.IpAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The lock against other processes: child JVMs run {@link LockHolder} to hold it. */
+class VipLockTest {
+    private static final IpAddress VIP = IpAddress.parseIpv4("198.51.100.100");
+    private static final String JAVA = ProcessHandle.current().info().command().orElseThrow();
+
+    @TempDir
+    Path directory;
+
+    private final List<Process> children = new ArrayList<>();
+
+    /**
+     * Run in a child JVM with the lock directory and the VIP: takes the lock without waiting, prints {@code locked <file>}
+     * or {@code failed <exit code> <message>}, and holds the lock until a line or the end of its input.
+     */
+    public static final class LockHolder {
+        public static void main(String[] args) throws IOException {
+            try (VipLock lock = VipLock.acquire(Path.of(args[0]), IpAddress.parseIpv4(args[1]), 0)) {
+                System.out.println("locked " + lock.file());
+                new BufferedReader(new InputStreamReader(System.in, UTF_8)).readLine();
+            } catch (TakeoverException e) {
+                System.out.println("failed " + e.exitCode() + " " + e.getMessage());
+            }
+        }
+    }
+
+    @AfterEach
+    void stopChildren() throws InterruptedException {
+        for (Process child : children) {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+    }
+
+    @Test
+    void closeReleasesTheLockAndClosingTwiceIsHarmless() throws Exception {
+        VipLock lock = VipLock.acquire(directory, VIP, 0);
+        assertTrue(verdict(startHolder(List.of(), directory, VIP)).startsWith("failed LOCK_TIMEOUT "), "held while open");
+        lock.close();
+        lock.close();
+
+        assertTrue(Files.exists(lock.file()), "lock files are never deleted");
+        release(holding(directory, VIP));
+        try (VipLock again = VipLock.acquire(directory, VIP, 0)) {
+            assertEquals(lock.file(), again.file());
+        }
+    }
+
+    @Test
+    void fileIsNamedByTheAddressAndTheNetworkNamespace() throws Exception {
+        String link = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        String namespaceId = link.substring(link.indexOf('[') + 1, link.indexOf(']'));
+        try (VipLock lock = VipLock.acquire(directory, VIP, 0)) {
+            assertEquals(directory.resolve("vip-198.51.100.100-net" + namespaceId + ".lock"), lock.file());
+        }
+    }
+
+    @Test
+    void rejectsANegativeTimeout() {
+        assertThrows(IllegalArgumentException.class, () -> VipLock.acquire(directory, VIP, -1));
+    }
+
+    @Test
+    void waitsForAnotherProcessAndGivesUpAtTheTimeout() throws Exception {
+        Process holder = holding(directory, VIP);
+
+        TakeoverException timedOut = assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 200));
+        assertEquals(ExitCode.LOCK_TIMEOUT, timedOut.exitCode());
+        String lockFileStart = directory.resolve("vip-198.51.100.100-net").toString();
+        String message = timedOut.getMessage();
+        assertTrue(message.contains(" 200 ms ") && message.contains("raise --lock-timeout-ms") && message.contains("fuser " + lockFileStart), message);
+
+        // Released 100 ms after this thread is seen pausing between attempts, so the successful acquire waited at least that.
+        Thread waiter = Thread.currentThread();
+        AtomicReference<Exception> releaserFailure = new AtomicReference<>();
+        Thread releaser = new Thread(() -> {
+            try {
+                while (waiter.getState() != Thread.State.TIMED_WAITING) {
+                    Thread.sleep(1);
+                }
+                Thread.sleep(100);
+                OutputStream input = holder.getOutputStream();
+                input.write('\n');
+                input.flush();
+            } catch (IOException | InterruptedException e) {
+                releaserFailure.set(e);
+            }
+        });
+        releaser.setDaemon(true);
+        releaser.start();
+        try (VipLock lock = VipLock.acquire(directory, VIP, 60_000)) {
+            assertTrue(lock.waitedMicros() >= 100_000, "waited only " + lock.waitedMicros() + " µs");
+        }
+        releaser.join();
+        assertNull(releaserFailure.get());
+    }
+
+    /** Misuse (see VipLock's class comment), but it must read as a timeout, not escape as OverlappingFileLockException. */
+    @Test
+    void aSecondAcquireInThisJvmWaitsAsIfAnotherProcessHeldTheLock() throws Exception {
+        try (VipLock lock = VipLock.acquire(directory, VIP, 0)) {
+            assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 20)).exitCode());
+        }
+    }
+
+    @Test
+    void aKilledHolderLeavesNoStaleLock() throws Exception {
+        Process holder = holding(directory, VIP);
+        assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 0)).exitCode());
+
+        holder.destroyForcibly();
+        assertEquals(128 + 9, holder.waitFor(), "ended by SIGKILL");
+        VipLock.acquire(directory, VIP, 0).close();
+    }
+
+    @Test
+    void theKeyIsTheAddressNotThePrefix() throws Exception {
+        holding(directory, Vip.parse("198.51.100.100/24", true).address());
+
+        IpAddress sameAddressOtherPrefix = Vip.parse("198.51.100.100/32", true).address();
+        assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, sameAddressOtherPrefix, 0)).exitCode());
+        VipLock.acquire(directory, Vip.parse("198.51.100.101/24", true).address(), 0).close();
+    }
+
+    @Test
+    void theSameAddressInAnotherNetworkNamespaceIsAnotherLock() throws Exception {
+        assumeTrue(succeeds("unshare", "--net", "true"), "cannot create a network namespace here");
+        String verdict = verdict(startHolder(List.of("unshare", "--net"), directory, VIP));
+        assertTrue(verdict.startsWith("locked "), verdict);
+
+        try (VipLock lock = VipLock.acquire(directory, VIP, 0)) {
+            assertNotEquals(verdict.substring("locked ".length()), lock.file().toString());
+        }
+    }
+
+    @Test
+    void createsAMissingDirectoryAndAnOwnerOnlyFile() throws Exception {
+        Path lockDirectory = directory.resolve("run/vipctl");
+        try (VipLock lock = VipLock.acquire(lockDirectory, VIP, 0)) {
+            Set<PosixFilePermission> directoryMode = Files.getPosixFilePermissions(lockDirectory);
+            assertFalse(directoryMode.contains(PosixFilePermission.GROUP_WRITE) || directoryMode.contains(PosixFilePermission.OTHERS_WRITE),
+                    PosixFilePermissions.toString(directoryMode));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock.file())));
+        }
+    }
+
+    @Test
+    void aDirectoryThatCannotBeCreatedIsAnInternalErrorNamingIt() throws Exception {
+        Path lockDirectory = Files.createFile(directory.resolve("regular-file")).resolve("vipctl");
+
+        TakeoverException e = assertThrows(TakeoverException.class, () -> VipLock.acquire(lockDirectory, VIP, 0));
+        assertEquals(ExitCode.INTERNAL_ERROR, e.exitCode());
+        assertTrue(e.getMessage().contains(lockDirectory.toString()), e.getMessage());
+    }
+
+    @Test
+    void anUnprivilegedUserIsToldToRunAsRootOrPassLockDir() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+                "needs root and setpriv to run a child as nobody");
+        // nobody may not be able to enter the checkout: the child runs a world-readable copy of the classes it needs.
+        Path classes = worldReadableCopyOf(directory.resolve("classes"),
+                LockHolder.class, VipLock.class, TakeoverException.class, ExitCode.class, IpAddress.class);
+        Path rootOnly = Files.createDirectory(directory.resolve("root-only"));
+        Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+
+        // The file in an existing root-owned directory, then the directory itself.
+        for (Path lockDirectory : List.of(rootOnly, rootOnly.resolve("vipctl"))) {
+            String verdict = verdict(startHolder(asNobody, classes.toString(), lockDirectory, VIP));
+            assertTrue(verdict.startsWith("failed NOT_PRIVILEGED ") && verdict.contains(lockDirectory.toString())
+                    && verdict.contains("run as root, or pass --lock-dir"), verdict);
+        }
+    }
+
+    private Process holding(Path lockDirectory, IpAddress vip) throws IOException {
+        Process holder = startHolder(List.of(), lockDirectory, vip);
+        String verdict = verdict(holder);
+        assertTrue(verdict.startsWith("locked "), verdict);
+        return holder;
+    }
+
+    private Process startHolder(List<String> prefix, Path lockDirectory, IpAddress vip) throws IOException {
+        return startHolder(prefix, System.getProperty("java.class.path"), lockDirectory, vip);
+    }
+
+    private Process startHolder(List<String> prefix, String classPath, Path lockDirectory, IpAddress vip) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(JAVA, "-cp", classPath, LockHolder.class.getName(), lockDirectory.toString(), vip.toString()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        children.add(child);
+        return child;
+    }
+
+    /** The holder's {@code locked} or {@code failed} line; what it printed instead (a JVM error) fails the test. */
+    private static String verdict(Process holder) throws IOException {
+        BufferedReader output = new BufferedReader(new InputStreamReader(holder.getInputStream(), UTF_8));
+        StringBuilder otherLines = new StringBuilder();
+        for (String line = output.readLine(); line != null; line = output.readLine()) {
+            if (line.startsWith("locked ") || line.startsWith("failed ")) {
+                return line;
+            }
+            otherLines.append(line).append('\n');
+        }
+        return fail("the lock holder ended without a verdict:\n" + otherLines);
+    }
+
+    /** Lets the holder go and waits until it is gone, lock released. */
+    private static void release(Process holder) throws IOException, InterruptedException {
+        OutputStream input = holder.getOutputStream();
+        input.write('\n');
+        input.flush();
+        assertEquals(0, holder.waitFor());
+    }
+
+    private static boolean succeeds(String... command) throws InterruptedException {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException notInstalled) {
+            return false;
+        }
+    }
+
+    private static Path worldReadableCopyOf(Path target, Class<?>... classes) throws IOException {
+        for (Class<?> type : classes) {
+            String resource = type.getName().replace('.', '/') + ".class";
+            Path copy = target.resolve(resource);
+            Files.createDirectories(copy.getParent());
+            try (InputStream bytes = type.getClassLoader().getResourceAsStream(resource)) {
+                Files.copy(bytes, copy);
+            }
+        }
+        try (Stream<Path> files = Files.walk(target)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(Files.isDirectory(file) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        return target;
+    }
+}

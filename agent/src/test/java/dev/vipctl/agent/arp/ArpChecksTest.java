@@ -1,0 +1,174 @@
+package dev.vipctl.agent.arp;
+
+import dev.vipctl.os.IpAddress;
+import dev.vipctl.os.MacAddress;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ARP exchanges, against scripted hosts on a fake clock. */
+class ArpChecksTest {
+    private static final MacAddress OURS = MacAddress.parse("02:00:00:00:00:0b");
+    private static final MacAddress OLD_PRIMARY = MacAddress.parse("02:00:00:00:00:0a");
+    private static final MacAddress GATEWAY = MacAddress.parse("02:00:00:00:00:01");
+    private static final IpAddress VIP = IpAddress.parseIpv4("198.51.100.100");
+    private static final IpAddress GATEWAY_IP = IpAddress.parseIpv4("198.51.100.1");
+    private static final IpAddress NONE = IpAddress.parseIpv4("0.0.0.0");
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final FakeClock clock = new FakeClock();
+    private final ScriptedArpLink link = new ScriptedArpLink(clock);
+    private final ArpChecks checks = new ArpChecks(link, OURS, VIP, clock);
+
+    @Test
+    void aFreeVipTakesOneUnansweredProbe() throws Exception {
+        long start = clock.now;
+        ReleaseCheck check = checks.releaseCheck(30 * MS, 500 * MS);
+
+        assertEquals(ReleaseCheck.State.FREE, check.state());
+        assertEquals(1, check.probes());
+        assertTrue(check.holders().isEmpty());
+        assertEquals(30 * MS, clock.now - start, "one probe wait");
+        ArpPacket probe = link.sentPackets().get(0);
+        assertTrue(probe.isProbe());
+        assertEquals(OURS, probe.senderMac());
+        assertEquals(NONE, probe.senderIp());
+        assertEquals(VIP, probe.targetIp());
+    }
+
+    @Test
+    void aHolderThatKeepsAnsweringIsReportedAfterTheReleaseWait() throws Exception {
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP));
+        long start = clock.now;
+        ReleaseCheck check = checks.releaseCheck(30 * MS, 100 * MS);
+
+        assertEquals(ReleaseCheck.State.HELD, check.state());
+        assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
+        // Answers come at once here, so each probe round lasts its full wait: probes at 0, 30, 60, 90 ms.
+        assertEquals(4, check.probes());
+        assertEquals(4, link.sent.size());
+        assertTrue(clock.now - start >= 100 * MS);
+    }
+
+    @Test
+    void aReleaseWaitOfZeroMeansOneProbe() throws Exception {
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP));
+        ReleaseCheck check = checks.releaseCheck(30 * MS, 0);
+
+        assertEquals(ReleaseCheck.State.HELD, check.state());
+        assertEquals(1, check.probes());
+    }
+
+    @Test
+    void aHolderThatLetsGoWhileWeWaitMakesItReleased() throws Exception {
+        ScriptedArpLink.Host holder = ScriptedArpLink.holder(OLD_PRIMARY, VIP);
+        int[] probes = {0};
+        link.with(sent -> ++probes[0] <= 3 ? holder.react(sent) : List.of());
+        ReleaseCheck check = checks.releaseCheck(30 * MS, 500 * MS);
+
+        assertEquals(ReleaseCheck.State.RELEASED, check.state());
+        assertEquals(4, check.probes());
+        assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
+    }
+
+    @Test
+    void ourOwnFramesAndOtherAddressesAreNoClaims() throws Exception {
+        link.arrive(ArpFrames.announcementRequest(OURS, VIP));
+        link.arrive(ArpFrames.announcementRequest(OLD_PRIMARY, IpAddress.parseIpv4("198.51.100.11")));
+        link.arrive(ArpFrames.request(OLD_PRIMARY, IpAddress.parseIpv4("198.51.100.11"), VIP));
+        assertTrue(checks.probe(30 * MS).answers().isEmpty());
+    }
+
+    @Test
+    void aProbeReportsEachAnsweringMacOnceWithItsFrames() throws Exception {
+        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP));
+        link.arrive(ArpFrames.announcementReply(OLD_PRIMARY, VIP));
+        ArpChecks.ProbeRound round = checks.probe(30 * MS);
+
+        assertEquals(1, round.answers().size());
+        Claimant claimant = round.answers().get(0);
+        assertEquals(OLD_PRIMARY, claimant.mac());
+        assertEquals(2, claimant.frames());
+        assertEquals(ArpPacket.parse(ArpFrames.announcementReply(OLD_PRIMARY, VIP)).toString(), claimant.firstFrame());
+    }
+
+    @Test
+    void theAnnouncementListensBetweenRoundsInsteadOfSleeping() throws Exception {
+        Announcement announcement = new Announcement(OURS, VIP, new AnnouncementProfile(3, 1000, GarpMode.REQUEST));
+        long start = clock.now;
+        link.arriveAt(start + 1500 * MS, ArpFrames.announcementRequest(OLD_PRIMARY, VIP));
+        Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
+
+        AnnouncementResult result = checks.announce(announcement, claims);
+
+        assertEquals(3, result.framesSent());
+        assertEquals(start + 2000 * MS, result.lastFrameNanos(), "the rounds keep their pace");
+        assertEquals(List.of(OLD_PRIMARY), List.copyOf(claims.keySet()));
+        assertEquals(start + 1500 * MS, claims.get(OLD_PRIMARY).firstNanos());
+    }
+
+    @Test
+    void aPeerAnswersTheRequestFromTheVip() throws Exception {
+        link.with(ScriptedArpLink.holder(GATEWAY, GATEWAY_IP));
+        ArpChecks.PeerAnswer answer = checks.askPeer(GATEWAY_IP, 30 * MS, 3, new LinkedHashMap<>());
+
+        assertNotNull(answer);
+        assertEquals(GATEWAY, answer.mac());
+        ArpPacket request = link.sentPackets().get(0);
+        assertEquals(ArpPacket.REQUEST, request.opcode());
+        assertEquals(VIP, request.senderIp());
+        assertEquals(GATEWAY_IP, request.targetIp());
+        assertEquals(1, link.sent.size(), "one request is enough when it is answered");
+    }
+
+    @Test
+    void aSilentPeerIsAskedEachAttemptAndGivesNull() throws Exception {
+        long start = clock.now;
+        assertNull(checks.askPeer(GATEWAY_IP, 30 * MS, 3, new LinkedHashMap<>()));
+        assertEquals(3, link.sent.size());
+        assertEquals(90 * MS, clock.now - start);
+    }
+
+    @Test
+    void aReplyFromThePeerToAnotherAddressIsNoAnswer() throws Exception {
+        link.with(sent -> List.of(ScriptedArpLink.reply(GATEWAY, GATEWAY_IP, OURS, IpAddress.parseIpv4("198.51.100.12"))));
+        assertNull(checks.askPeer(GATEWAY_IP, 30 * MS, 1, new LinkedHashMap<>()));
+    }
+
+    @Test
+    void defenceAnswersAClaimAtOnceAndThenAtMostOncePerDefendInterval() throws Exception {
+        Announcement announcement = new Announcement(OURS, VIP, new AnnouncementProfile(1, 0, GarpMode.BOTH));
+        long start = clock.now;
+        byte[] claim = ArpFrames.announcementRequest(OLD_PRIMARY, VIP);
+        link.arriveAt(start + 1000 * MS, claim);
+        link.arriveAt(start + 5000 * MS, claim.clone());
+        link.arriveAt(start + 12_000 * MS, claim.clone());
+        Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
+
+        int defences = checks.defend(start + 15_000 * MS, announcement, claims);
+
+        assertEquals(2, defences, "at 1 s, not at 5 s (within 10 s of the first), again at 12 s");
+        assertEquals(4, link.sent.size(), "each defence is one round of request and reply");
+        assertEquals(3, claims.get(OLD_PRIMARY).frames());
+        assertEquals(start + 15_000 * MS, clock.now, "stays the whole window");
+    }
+
+    @Test
+    void aQuietDefendWindowSendsNothing() throws Exception {
+        Announcement announcement = new Announcement(OURS, VIP, new AnnouncementProfile(1, 0, GarpMode.BOTH));
+        assertEquals(0, checks.defend(clock.now + 3000 * MS, announcement, new LinkedHashMap<>()));
+        assertTrue(link.sent.isEmpty());
+    }
+
+    private static List<MacAddress> macs(List<Claimant> claimants) {
+        return claimants.stream().map(Claimant::mac).collect(java.util.stream.Collectors.toList());
+    }
+}
