@@ -226,7 +226,8 @@ public final class TakeoverEngine implements AutoCloseable {
         Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
         long takeover = System.nanoTime();
         if (announcement != null) {
-            AnnouncementResult sent = arp.announce(announcement, claims);
+            // With probing off the wire is not consulted at all: the rounds are paced by sleeping.
+            AnnouncementResult sent = checks.probes() ? arp.announce(announcement, claims) : announcement.send(link);
             outcome.framesSent(sent.framesSent());
             takeover = sent.firstFrameNanos();
             timings.markSinceStart("startToFirstGarp", takeover);
@@ -253,6 +254,7 @@ public final class TakeoverEngine implements AutoCloseable {
             Claimant first = claims.values().iterator().next();
             outcome.result(ExitCode.SPLIT_BRAIN, what + " is up here, but " + String.join(", ", macs(claims.keySet())) + " also claim"
                     + (claims.size() == 1 ? "s" : "") + " it (split brain; first frame: " + first.firstFrame() + ")."
+                    + (outcome.defences() > 0 ? " Defended " + outcome.defences() + " time(s), but clients may still reach the other host." : "")
                     + " Take it down on the other host, or check which host the clients reach");
         } else if (peer != null && outcome.peerAnswer() == null) {
             outcome.result(ExitCode.PEER_SILENT, what + " is up and announced, but " + peer + " did not answer "

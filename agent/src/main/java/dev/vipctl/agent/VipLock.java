@@ -74,7 +74,8 @@ public final class VipLock implements AutoCloseable {
      * @param timeoutMillis how long to wait for another holder to let go; 0 tries once
      * @throws TakeoverException {@link ExitCode#LOCK_TIMEOUT} when still held after the timeout,
      *         {@link ExitCode#NOT_PRIVILEGED} when the directory or file may not be created or opened,
-     *         {@link ExitCode#INTERNAL_ERROR} on any other I/O error
+     *         {@link ExitCode#BAD_INPUT} when a given lock directory cannot hold files, {@link ExitCode#INTERNAL_ERROR} on
+     *         any other I/O error
      */
     public static VipLock acquire(Path lockDirectory, IpAddress vip, long timeoutMillis) throws TakeoverException {
         if (timeoutMillis < 0) {
@@ -133,7 +134,10 @@ public final class VipLock implements AutoCloseable {
             throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "no permission to create or open " + opening
                     + " for the VIP's lock: run as root, or pass --lock-dir with a directory you can write", e);
         } catch (IOException e) {
-            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot create or open " + opening + " for the VIP's lock: " + e, e);
+            // An operator's --lock-dir that cannot hold files is bad input; the default one failing is not theirs.
+            ExitCode code = lockDirectory.equals(DEFAULT_DIRECTORY) ? ExitCode.INTERNAL_ERROR : ExitCode.BAD_INPUT;
+            throw new TakeoverException(code, "cannot create or open " + opening + " for the VIP's lock ("
+                    + IoErrors.reason(e) + "): pass --lock-dir with a directory on a writable file system, e.g. /run/vipctl", e);
         }
     }
 

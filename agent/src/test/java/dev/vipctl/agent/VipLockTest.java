@@ -176,12 +176,13 @@ class VipLockTest {
     }
 
     @Test
-    void aDirectoryThatCannotBeCreatedIsAnInternalErrorNamingIt() throws Exception {
+    void aGivenDirectoryThatCannotBeCreatedIsBadInputNamingIt() throws Exception {
         Path lockDirectory = Files.createFile(directory.resolve("regular-file")).resolve("vipctl");
 
         TakeoverException e = assertThrows(TakeoverException.class, () -> VipLock.acquire(lockDirectory, VIP, 0));
-        assertEquals(ExitCode.INTERNAL_ERROR, e.exitCode());
+        assertEquals(ExitCode.BAD_INPUT, e.exitCode());
         assertTrue(e.getMessage().contains(lockDirectory.toString()), e.getMessage());
+        assertFalse(e.getMessage().contains("Exception"), "the OS's reason, not the JDK's class: " + e.getMessage());
     }
 
     @Test

@@ -33,9 +33,12 @@ public final class IpAddress {
         byte[] bytes = new byte[4];
         for (int i = 0; i < 4; i++) {
             String part = parts[i];
-            if (part.isEmpty() || part.length() > 3 || !isDecimal(part)
-                    || (part.length() > 1 && part.charAt(0) == '0')) {
+            if (part.isEmpty() || part.length() > 3 || !isDecimal(part)) {
                 throw new IllegalArgumentException("'" + text + "' is not an IPv4 address (part '" + part + "' is not a number 0-255)");
+            }
+            if (part.length() > 1 && part.charAt(0) == '0') {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address (part '" + part + "' has a leading zero,"
+                        + " which some tools read as octal: write " + Integer.parseInt(part) + ")");
             }
             int value = Integer.parseInt(part);
             if (value > 255) {

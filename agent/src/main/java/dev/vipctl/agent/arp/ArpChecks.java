@@ -20,6 +20,12 @@ import java.util.concurrent.TimeUnit;
  * attributed to the window in which they are read; the link buffers what arrives between windows.
  */
 public final class ArpChecks {
+    /**
+     * While a holder answers, the release check probes again this often at most (or each probe wait, if longer):
+     * a release is seen within 0.1 s, and a long release wait sends 10 probes a second, not one per probe wait.
+     * RFC 5227's own spacing (PROBE_MIN 1 s) is for a host that is not in a hurry.
+     */
+    static final long REPROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** RFC 5227 §1.1 DEFEND_INTERVAL, 10 s: at most one defence per interval, so two defenders cannot ping-pong. */
     static final long DEFEND_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -43,8 +49,9 @@ public final class ArpChecks {
 
     /**
      * The release check before a takeover: probe; if another MAC answers within {@code probeWaitNanos}, probe again
-     * each {@code probeWaitNanos} until a probe goes unanswered (the holder released it) or {@code releaseWaitNanos}
-     * has passed since the first probe (it still holds it). A release wait of 0 means one probe.
+     * (each {@link #REPROBE_INTERVAL_NANOS} or probe wait, whichever is longer, listening in between) until a probe goes
+     * unanswered (the holder released it) or {@code releaseWaitNanos} has passed since the first probe (it still holds
+     * it). A release wait of 0 means one probe.
      */
     public ReleaseCheck releaseCheck(long probeWaitNanos, long releaseWaitNanos) throws IOException {
         long start = clock.nanoTime();
@@ -63,6 +70,8 @@ public final class ArpChecks {
             if (clock.nanoTime() - start >= releaseWaitNanos) {
                 return new ReleaseCheck(ReleaseCheck.State.HELD, round.answers(), probes, probeWaitNanos);
             }
+            long nextProbe = Math.min(round.sentNanos() + REPROBE_INTERVAL_NANOS, start + releaseWaitNanos);
+            listen(nextProbe, new LinkedHashMap<>(), null, false);
         }
     }
 

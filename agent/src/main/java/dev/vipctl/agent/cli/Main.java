@@ -82,7 +82,7 @@ public final class Main {
             err.println("vipctl: " + e.getMessage());
             err.println("Try 'vipctl --help'.");
             if (Arrays.asList(args).contains("--" + Settings.JSON)) {
-                out.println(Json.write(errorJson(args.length > 0 ? args[0] : "", e)));
+                out.println(Json.write(errorJson(Settings.commandWordIn(args), e)));
             }
             return e.exitCode().code();
         }
@@ -106,7 +106,6 @@ public final class Main {
         timings.mark("validate");
         String invocation = settings.command.word() + " " + settings.interfaceName + " " + settings.vip
                 + (settings.label == null ? "" : " label " + settings.label);
-        log.note(invocation + ": start");
 
         Outcome outcome = new Outcome();
         ExitCode exitCode;
@@ -118,6 +117,9 @@ public final class Main {
                 lock = VipLock.acquire(settings.lockDirectory, settings.vip.address(), settings.lockTimeoutMillis);
                 timings.mark("lock");
             }
+            // Noted once the lock is held, so that a shared log's times follow its order.
+            log.note(invocation + ": start" + (lock != null && lock.waitedMicros() >= 1000
+                    ? " (waited " + millis(lock.waitedMicros()) + " for another vipctl on this VIP)" : ""));
             execute(settings, outcome, timings);
             exitCode = outcome.exitCode();
             message = exitCode == ExitCode.OK ? success(settings, outcome, timings) : outcome.message();
@@ -342,7 +344,7 @@ public final class Main {
     private static Map<String, Object> json(Settings settings, Outcome outcome, ExitCode exitCode, String message, Map<String, Long> micros) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("command", settings.command.word());
-        json.put("outcome", exitCode == ExitCode.OK ? "ok" : exitCode == ExitCode.NOT_CONFIGURED ? "not-configured" : "error");
+        json.put("outcome", outcomeWord(exitCode));
         json.put("exitCode", exitCode.code());
         json.put("exitName", exitCode.name());
         json.put("message", message);
@@ -386,6 +388,24 @@ public final class Main {
         json.put("warnings", outcome.warnings());
         json.put("timingsMicros", micros);
         return json;
+    }
+
+    /**
+     * ok; not-configured; warning where the requested state was reached but the wire shows a problem (split brain, a
+     * silent peer), so that a consumer does not read "the VIP is not up"; error otherwise.
+     */
+    private static String outcomeWord(ExitCode exitCode) {
+        switch (exitCode) {
+            case OK:
+                return "ok";
+            case NOT_CONFIGURED:
+                return "not-configured";
+            case SPLIT_BRAIN:
+            case PEER_SILENT:
+                return "warning";
+            default:
+                return "error";
+        }
     }
 
     private static Map<String, Object> wireJson(Settings settings, Outcome outcome) {

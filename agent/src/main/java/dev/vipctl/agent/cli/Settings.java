@@ -1,6 +1,7 @@
 package dev.vipctl.agent.cli;
 
 import dev.vipctl.agent.ExitCode;
+import dev.vipctl.agent.IoErrors;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Vip;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -180,7 +182,12 @@ public final class Settings {
             return settings;
         }
         List<String> allowed = allowedOptions(command);
+        List<String> seen = new ArrayList<>();
         for (Option given : line.getOptions()) {
+            if (seen.contains(given.getLongOpt())) {
+                throw bad("--" + given.getLongOpt() + " is given more than once; give it once");
+            }
+            seen.add(given.getLongOpt());
             if (!allowed.contains(given.getLongOpt())) {
                 throw bad("--" + given.getLongOpt() + " does not apply to '" + command.word() + "'");
             }
@@ -200,8 +207,8 @@ public final class Settings {
             return;
         }
         if (command == Command.BENCH) {
-            cycles = within(CYCLES, values.integer(CYCLES, DEFAULT_CYCLES), 1, 100_000);
-            runs = within(RUNS, values.integer(RUNS, DEFAULT_RUNS), 1, 1000);
+            cycles = values.integer(CYCLES, DEFAULT_CYCLES, 1, 100_000);
+            runs = values.integer(RUNS, DEFAULT_RUNS, 1, 1000);
             return;
         }
         json = values.flag(JSON);
@@ -225,27 +232,35 @@ public final class Settings {
                 label = labelText == null ? Vip.defaultLabel(interfaceName) : Vip.checkLabel(labelText, interfaceName);
                 AnnouncementProfile defaults = AnnouncementProfile.DEFAULT;
                 profile = new AnnouncementProfile(
-                        values.integer(GARP_COUNT, defaults.count()),
-                        values.integer(GARP_INTERVAL, defaults.intervalMillis()),
+                        values.integer(GARP_COUNT, defaults.count(), 0, AnnouncementProfile.MAX_COUNT),
+                        values.integer(GARP_INTERVAL, defaults.intervalMillis(), 0, AnnouncementProfile.MAX_INTERVAL_MILLIS),
                         values.has(GARP_MODE) ? GarpMode.parse(values.get(GARP_MODE)) : defaults.mode());
                 checks = new WireChecks(
                         values.has(ON_CONFLICT) ? WireChecks.OnConflict.parse(values.get(ON_CONFLICT)) : WireChecks.OnConflict.TAKEOVER,
-                        values.integer(PROBE_WAIT, WireChecks.DEFAULT_PROBE_WAIT_MILLIS),
-                        values.integer(RELEASE_WAIT, WireChecks.DEFAULT_RELEASE_WAIT_MILLIS),
+                        values.integer(PROBE_WAIT, WireChecks.DEFAULT_PROBE_WAIT_MILLIS, 0, WireChecks.MAX_PROBE_WAIT_MILLIS),
+                        values.integer(RELEASE_WAIT, WireChecks.DEFAULT_RELEASE_WAIT_MILLIS, 0, WireChecks.MAX_RELEASE_WAIT_MILLIS),
                         values.has(VERIFY_PEER) ? verifyPeer(values.get(VERIFY_PEER), vip) : null,
-                        values.integer(DEFEND, 0));
+                        values.integer(DEFEND, 0, 0, WireChecks.MAX_DEFEND_MILLIS));
                 TakeoverEngine.WirePlan.checkConsistent(profile, checks);
-                lockTimeoutMillis = within(LOCK_TIMEOUT, values.integer(LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT_MILLIS), 0, MAX_LOCK_TIMEOUT_MILLIS);
+                if (checks.probeWaitMillis() == 0) {
+                    for (String probingOption : List.of(ON_CONFLICT, RELEASE_WAIT)) {
+                        if (values.has(probingOption)) {
+                            throw new IllegalArgumentException(values.source(probingOption) + " acts on the release check, which"
+                                    + " --probe-wait-ms 0 turns off: drop one of them");
+                        }
+                    }
+                }
+                lockTimeoutMillis = values.integer(LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT_MILLIS, 0, MAX_LOCK_TIMEOUT_MILLIS);
                 lockDirectory = lockDirectory(values);
                 break;
             case DOWN:
                 force = values.flag(FORCE);
-                lockTimeoutMillis = within(LOCK_TIMEOUT, values.integer(LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT_MILLIS), 0, MAX_LOCK_TIMEOUT_MILLIS);
+                lockTimeoutMillis = values.integer(LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT_MILLIS, 0, MAX_LOCK_TIMEOUT_MILLIS);
                 lockDirectory = lockDirectory(values);
                 break;
             case PROBE:
                 checks = new WireChecks(WireChecks.OnConflict.TAKEOVER,
-                        within(PROBE_WAIT, values.integer(PROBE_WAIT, DEFAULT_PROBE_COMMAND_WAIT_MILLIS), 1, WireChecks.MAX_PROBE_WAIT_MILLIS),
+                        values.integer(PROBE_WAIT, DEFAULT_PROBE_COMMAND_WAIT_MILLIS, 1, WireChecks.MAX_PROBE_WAIT_MILLIS),
                         0, null, 0);
                 break;
             default:
@@ -292,9 +307,21 @@ public final class Settings {
             throw bad("--lock-dir " + text + " exists and is not a directory");
         }
         if (!Files.exists(path) && (path.getParent() == null || !Files.isDirectory(path.getParent()))) {
-            throw bad("--lock-dir " + text + ": neither it nor its parent directory exists");
+            throw bad("--lock-dir " + text + ": it does not exist, and its parent " + path.getParent() + " is not a directory to create it in");
         }
         return path;
+    }
+
+    /** The first argument that is a command word, or "" (for the JSON of a command line that did not parse). */
+    static String commandWordIn(String[] args) {
+        for (String arg : args) {
+            for (Command command : Command.values()) {
+                if (command.word().equals(arg)) {
+                    return arg;
+                }
+            }
+        }
+        return "";
     }
 
     private static String commandWords() {
@@ -303,13 +330,6 @@ public final class Settings {
             words.add(command.word());
         }
         return String.join(", ", words);
-    }
-
-    private static int within(String key, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException("--" + key + " " + value + " is outside " + min + "-" + max);
-        }
-        return value;
     }
 
     private static Command command(String word) throws TakeoverException {
@@ -376,6 +396,12 @@ public final class Settings {
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             throw bad("--log-file " + text + ": directory " + parent + " does not exist");
+        }
+        // Opened now, so that a log that cannot be written stops the run before anything changes, not after it.
+        try {
+            Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
+        } catch (IOException e) {
+            throw bad("--log-file " + text + ": cannot append to it (" + IoErrors.reason(e) + ")");
         }
         return path;
     }
@@ -461,16 +487,26 @@ public final class Settings {
             }
         }
 
-        int integer(String key, int defaultValue) {
+        /** Where a value came from, for messages: "--key" or "config key 'key'". */
+        String source(String key) {
+            return line.hasOption(key) ? "--" + key : "config key '" + key + "'";
+        }
+
+        /** A whole number within min-max, or the default when not given. */
+        int integer(String key, int defaultValue, int min, int max) {
             String value = get(key);
             if (value == null) {
                 return defaultValue;
             }
-            try {
-                return Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + key + " '" + value + "' is not a whole number");
+            String digits = value.startsWith("-") ? value.substring(1) : value;
+            if (digits.isEmpty() || !IpAddress.isDecimal(digits)) {
+                throw new IllegalArgumentException(source(key) + " '" + value + "' is not a whole number");
             }
+            long number = digits.length() > 10 ? Long.MAX_VALUE : Long.parseLong(value);
+            if (number < min || number > max) {
+                throw new IllegalArgumentException(source(key) + " " + value + " is outside " + min + "-" + max);
+            }
+            return (int) number;
         }
     }
 }

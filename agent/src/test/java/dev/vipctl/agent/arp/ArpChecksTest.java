@@ -52,10 +52,10 @@ class ArpChecksTest {
 
         assertEquals(ReleaseCheck.State.HELD, check.state());
         assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
-        // Answers come at once here, so each probe round lasts its full wait: probes at 0, 30, 60, 90 ms.
-        assertEquals(4, check.probes());
-        assertEquals(4, link.sent.size());
-        assertTrue(clock.now - start >= 100 * MS);
+        // Re-probes are spaced by the re-probe interval (100 ms), not by the 30 ms probe wait: probes at 0 and 100 ms.
+        assertEquals(2, check.probes());
+        assertEquals(2, link.sent.size());
+        assertEquals(130 * MS, clock.now - start, "the release wait, then the last probe's wait");
     }
 
     @Test
@@ -72,10 +72,12 @@ class ArpChecksTest {
         ScriptedArpLink.Host holder = ScriptedArpLink.holder(OLD_PRIMARY, VIP);
         int[] probes = {0};
         link.with(sent -> ++probes[0] <= 3 ? holder.react(sent) : List.of());
+        long start = clock.now;
         ReleaseCheck check = checks.releaseCheck(30 * MS, 500 * MS);
 
         assertEquals(ReleaseCheck.State.RELEASED, check.state());
         assertEquals(4, check.probes());
+        assertEquals(330 * MS, clock.now - start, "the fourth probe, at 300 ms, went unanswered");
         assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
     }
 
