@@ -1,0 +1,771 @@
+package dev.vipctl.tests;
+
+import dev.vipctl.lab.NamespaceLab;
+import dev.vipctl.lab.Shell;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The safe takeover on a real wire: the RFC 5227 release check before 'up' (free, released while waiting, still held
+ * with --on-conflict fail or takeover), the verification after it, the defend window, --verify-peer and 'vipctl probe'.
+ * Each scenario runs the real launcher in the namespaces of one lab, and checks the exit code, the message, the JSON
+ * and what the kernels really hold afterwards. Waits are bounded and synchronised on frames seen on the wire (tcpdump),
+ * never on sleeps.
+ */
+class SafeTakeoverLabTest {
+    private static final String VIP = NamespaceLab.VIP_WITH_PREFIX;
+    private static final String VIP_ADDRESS = NamespaceLab.VIP;
+    private static final String EXACT_VIP = "inet " + VIP + " ";
+    /** One round, so that each test sends few frames; the pacing itself is covered by TakeoverLabTest. */
+    private static final String[] FAST_GARP = {"--garp-count", "1", "--garp-interval-ms", "50"};
+    /** Bound of every wait for a process or a frame: generous, since the machine may be loaded; reaching it fails the test. */
+    private static final long WAIT_SECONDS = 30;
+
+    private static NamespaceLab lab;
+    private static String macA;
+    private static String macB;
+    private static String macClient;
+
+    /** Background processes of the running test, ended after it whatever happened. */
+    private final List<Process> background = new CopyOnWriteArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void createLab() {
+        Root.assumeRoot();
+        Launcher.assertPackaged();
+        lab = NamespaceLab.create();
+        macA = lab.hostA().mac().toString();
+        macB = lab.hostB().mac().toString();
+        macClient = lab.client().mac().toString();
+    }
+
+    @AfterAll
+    static void removeLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    /** Each test starts with the VIP on neither host and no neighbour entry for it on the client. */
+    @BeforeEach
+    void resetLab() {
+        for (NamespaceLab.Host host : List.of(lab.hostA(), lab.hostB())) {
+            Shell.run(host.command("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE));
+            Shell.run(host.command("ip", "addr", "del", VIP_ADDRESS + "/32", "dev", NamespaceLab.INTERFACE));
+        }
+        Shell.run(lab.client().command("ip", "neigh", "flush", "dev", NamespaceLab.INTERFACE));
+        assertFalse(holdsVip(lab.hostA()) || holdsVip(lab.hostB()), "reset: neither host holds the VIP");
+    }
+
+    @AfterEach
+    void stopBackground() throws InterruptedException {
+        for (Process process : background) {
+            process.destroyForcibly();
+            process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        background.clear();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 1. The old primary still holds the VIP.
+
+    @Test
+    void aVipStillHeldElsewhereIsRefusedWithOnConflictFailAndTakenOverWithASplitBrainByDefault() {
+        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        String before = addresses(lab.hostB());
+
+        Ran refused = up(lab.hostB(), "--on-conflict", "fail");
+        assertEquals(10, refused.exitCode, refused.describe());
+        assertTrue(refused.stderr.contains(macA), "names the holder's MAC: " + refused.stderr);
+        assertTrue(refused.stderr.contains("nothing was changed"), refused.stderr);
+        assertFalse(refused.stderr.contains(macB), "only the holder is named: " + refused.stderr);
+        assertEquals(before, addresses(lab.hostB()), "host-b unchanged");
+        assertTrue(holdsExactVip(lab.hostA()), "host-a still holds it: " + addresses(lab.hostA()));
+
+        Ran refusedJson = up(lab.hostB(), "--on-conflict", "fail", "--json");
+        assertEquals(10, refusedJson.exitCode, refusedJson.describe());
+        Map<String, Object> json = refusedJson.json();
+        assertEquals("CONFLICT", at(json, "exitName"));
+        assertEquals(false, at(json, "changed"));
+        assertEquals("fail", at(json, "wire", "onConflict"));
+        assertEquals("held", at(json, "wire", "releaseCheck", "result"));
+        assertEquals(List.of(macA), at(json, "wire", "releaseCheck", "holders"));
+        assertTrue(number(json, "wire", "releaseCheck", "probes") >= 1, refusedJson.stdout);
+        assertEquals(0L, at(json, "announcement", "framesSent"), "refused before any announcement");
+        assertEquals(before, addresses(lab.hostB()), "host-b unchanged");
+        assertTrue(holdsExactVip(lab.hostA()), "host-a still holds it: " + addresses(lab.hostA()));
+
+        Ran takeover = up(lab.hostB(), "--json");
+        assertEquals(11, takeover.exitCode, takeover.describe());
+        assertTrue(holdsExactVip(lab.hostB()), "host-b holds exactly " + VIP + " label eth0:1: " + addresses(lab.hostB()));
+        assertTrue(holdsExactVip(lab.hostA()), "nobody took it from host-a: " + addresses(lab.hostA()));
+        assertTrue(addresses(lab.hostB()).contains("inet " + lab.hostB().address() + "/24"), "host-b's own address stays");
+        assertTrue(takeover.stderr.contains("split brain") && takeover.stderr.contains(macA), takeover.stderr);
+        json = takeover.json();
+        assertEquals("SPLIT_BRAIN", at(json, "exitName"));
+        assertEquals(true, at(json, "changed"));
+        assertEquals("eth0:1", at(json, "configured", "label"));
+        assertEquals("held", at(json, "wire", "releaseCheck", "result"));
+        assertEquals(List.of(macA), claimantMacs(json));
+        assertTrue(((String) at(json, "wire", "claimedByOthers", 0, "firstFrame")).contains(macA), takeover.stdout);
+        assertTrue(number(json, "wire", "claimedByOthers", 0, "frames") >= 1, takeover.stdout);
+        List<?> warnings = (List<?>) at(json, "warnings");
+        assertTrue(warnings.stream().anyMatch(w -> ((String) w).contains("conflict") && ((String) w).contains(macA)),
+                "warns of the conflict, naming the holder: " + warnings);
+
+        // From the client, which holds nothing: both kernels answer its probes.
+        Ran probe = probe(lab.client());
+        assertEquals(11, probe.exitCode, probe.describe());
+        assertTrue(probe.stderr.contains(macA) && probe.stderr.contains(macB) && probe.stderr.contains("split brain"), probe.stderr);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 2. The old primary lets go while the new one probes.
+
+    @Test
+    void aVipReleasedDuringTheReleaseWaitIsTakenOverCleanly() throws Exception {
+        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        try (Capture onA = Capture.start(lab.hostA(), "arp and ether src " + macB)) {
+            // A long release wait: the test deletes the VIP once it has seen the first probe, and the check ends at
+            // the first unanswered probe, so the length only bounds how late that delete may come on a loaded machine.
+            Background b = launch(lab.hostB(), upArgs("--release-wait-ms", "20000", "--json"));
+            onA.await(0, line -> line.isProbe() && line.fromMac.equals(macB), "host-b's first probe");
+            lab.hostA().run("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE);
+            Ran ran = b.await();
+
+            assertEquals(0, ran.exitCode, ran.describe());
+            Map<String, Object> json = ran.json();
+            assertEquals("released", at(json, "wire", "releaseCheck", "result"), ran.stdout);
+            assertEquals(List.of(macA), at(json, "wire", "releaseCheck", "holders"));
+            assertTrue(number(json, "wire", "releaseCheck", "probes") >= 2, "answered at first, then unanswered: " + ran.stdout);
+            assertEquals(List.of(), claimantMacs(json));
+            assertEquals(List.of(), at(json, "warnings"));
+            assertFalse(ran.stderr.contains("conflict"), ran.stderr);
+            assertTrue(ran.stdout.contains("release check: released"), ran.stdout);
+            assertTrue(holdsExactVip(lab.hostB()), addresses(lab.hostB()));
+            assertFalse(holdsVip(lab.hostA()), addresses(lab.hostA()));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 3. Nobody holds the VIP.
+
+    @Test
+    void aFreeVipIsTakenOverAfterOneUnansweredProbe() {
+        Ran ran = up(lab.hostB(), "--json");
+        assertEquals(0, ran.exitCode, ran.describe());
+        Map<String, Object> json = ran.json();
+        assertEquals("free", at(json, "wire", "releaseCheck", "result"));
+        assertEquals(1L, at(json, "wire", "releaseCheck", "probes"));
+        assertEquals(List.of(), at(json, "wire", "releaseCheck", "holders"));
+        assertEquals(List.of(), claimantMacs(json));
+        assertEquals(List.of(), at(json, "warnings"));
+        assertTrue(ran.stderr.isEmpty(), ran.stderr);
+        assertTrue(holdsExactVip(lab.hostB()), addresses(lab.hostB()));
+        assertFalse(holdsVip(lab.hostA()), addresses(lab.hostA()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 4. Another host claims the VIP inside the defend window.
+
+    @Test
+    void aClaimInsideTheDefendWindowIsAnsweredAndMovesTheClientBack() throws Exception {
+        assertOk(up(lab.hostB()));
+        assertTrue(clientReachesVip(), "the client reaches the VIP at host-b");
+        assertTrue(clientNeighbourEntry().contains(macB), clientNeighbourEntry());
+
+        try (Capture onClient = Capture.start(lab.client(), "arp")) {
+            // 10 s, not less: host-a's whole launcher run (a JVM start) must fall inside the window on a loaded machine.
+            Background b = launch(lab.hostB(), "up", "--interface", NamespaceLab.INTERFACE, "--vip", VIP,
+                    "--garp-count", "1", "--defend-ms", "10000", "--json");
+            // host-b's announcement, then its verification probe: the defend window opens one probe wait (30 ms) after
+            // that probe, far sooner than host-a's launcher can send anything.
+            int announced = onClient.await(0, line -> line.fromMac.equals(macB) && line.isReply() && VIP_ADDRESS.equals(line.senderIp),
+                    "host-b's announcement");
+            onClient.await(announced + 1, line -> line.fromMac.equals(macB) && line.isProbe(), "host-b's verification probe");
+
+            // host-a claims the VIP without probing. One frame only (--garp-mode request): with 'both' its reply, sent
+            // right after its request, could in principle reach the client after host-b's defence (which answers the
+            // first frame, and at most once per 10 s), and the client's entry would then end at host-a.
+            Ran claim = vipctl(lab.hostA(), "up", "--vip", VIP, "--probe-wait-ms", "0", "--garp-count", "1", "--garp-mode", "request");
+            assertOk(claim);
+            Ran ran = b.await();
+
+            assertEquals(11, ran.exitCode, ran.describe());
+            assertTrue(ran.stderr.contains("split brain") && ran.stderr.contains(macA), ran.stderr);
+            Map<String, Object> json = ran.json();
+            assertEquals(List.of(macA), claimantMacs(json));
+            assertEquals("request who-has " + VIP_ADDRESS + " tell " + VIP_ADDRESS + " at " + macA,
+                    at(json, "wire", "claimedByOthers", 0, "firstFrame"));
+            assertTrue(number(json, "wire", "claimedByOthers", 0, "afterTakeoverMicros") > 0, ran.stdout);
+            assertEquals("free", at(json, "wire", "releaseCheck", "result"));
+            assertEquals(10000L, at(json, "wire", "defendMs"));
+            assertTrue(number(json, "wire", "defences") >= 1, ran.stdout);
+
+            // On the client's wire: host-a's claim, then host-b's defence (a fresh announcement from the VIP).
+            int claimed = onClient.await(0, line -> line.fromMac.equals(macA) && VIP_ADDRESS.equals(line.senderIp), "host-a's claim");
+            int defended = onClient.await(claimed + 1, line -> line.fromMac.equals(macB) && line.isGratuitous(VIP_ADDRESS),
+                    "host-b's defence after host-a's claim");
+            onClient.await(defended + 1, line -> line.fromMac.equals(macB) && line.isReply() && VIP_ADDRESS.equals(line.senderIp),
+                    "the defence's second frame");
+            List<ArpLine> fromVip = onClient.frames(line -> VIP_ADDRESS.equals(line.senderIp));
+            assertEquals(macB, fromVip.get(fromVip.size() - 1).fromMac, "host-b spoke last for the VIP: " + onClient.lines());
+
+            String entry = clientNeighbourEntry();
+            assertTrue(entry.contains("lladdr " + macB), "the defence moved the client back to host-b: " + entry + "\n" + onClient.lines());
+            assertTrue(holdsExactVip(lab.hostB()), "host-b keeps the VIP: " + addresses(lab.hostB()));
+            assertTrue(holdsExactVip(lab.hostA()), "host-a added it too: " + addresses(lab.hostA()));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 5. vipctl probe.
+
+    @Test
+    void probeSaysWhoAnswersForTheVip() {
+        Ran nobody = probe(lab.client());
+        assertEquals(8, nobody.exitCode, nobody.describe());
+        assertTrue(nobody.stdout.contains("nobody answers for " + VIP_ADDRESS), nobody.stdout);
+
+        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        Ran held = probe(lab.client());
+        assertEquals(0, held.exitCode, held.describe());
+        assertTrue(held.stdout.contains(macA + " (answered in "), held.stdout);
+        assertFalse(held.stdout.contains(macB), held.stdout);
+
+        Ran json = probe(lab.client(), "--json");
+        assertEquals(0, json.exitCode, json.describe());
+        List<?> answers = (List<?>) at(json.json(), "answers");
+        assertEquals(1, answers.size(), json.stdout);
+        assertEquals(macA, at(json.json(), "answers", 0, "mac"));
+        assertTrue(number(json.json(), "answers", 0, "replyMicros") >= 0, json.stdout);
+        assertFalse(holdsVip(lab.client()), "probe changed nothing on the client: " + addresses(lab.client()));
+        assertTrue(holdsExactVip(lab.hostA()), addresses(lab.hostA()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // 6. --verify-peer.
+
+    @Test
+    void verifyPeerAsksThroughTheVipAndASilentPeerLeavesTheVipUp() {
+        Ran answered = up(lab.hostB(), "--verify-peer", lab.client().address().toString(), "--json");
+        assertEquals(0, answered.exitCode, answered.describe());
+        Map<String, Object> json = answered.json();
+        assertEquals(lab.client().address().toString(), at(json, "wire", "peer", "address"));
+        assertEquals(true, at(json, "wire", "peer", "answered"));
+        assertEquals(macClient, at(json, "wire", "peer", "mac"));
+        assertTrue(number(json, "wire", "peer", "replyMicros") >= 0, answered.stdout);
+        assertTrue(((String) at(json, "message")).contains("peer " + lab.client().address() + " (" + macClient + ") answered in"),
+                answered.stdout);
+        assertTrue(holdsExactVip(lab.hostB()), addresses(lab.hostB()));
+
+        // Afresh, so that the silent peer is seen after a real add.
+        Shell.run(lab.hostB().command("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE));
+        Ran silent = up(lab.hostB(), "--verify-peer", "198.51.100.99", "--json");
+        assertEquals(13, silent.exitCode, silent.describe());
+        json = silent.json();
+        assertEquals("PEER_SILENT", at(json, "exitName"));
+        assertEquals(true, at(json, "changed"));
+        assertEquals(false, at(json, "wire", "peer", "answered"));
+        assertFalse(((Map<?, ?>) at(json, "wire", "peer")).containsKey("mac"), silent.stdout);
+        assertTrue(silent.stderr.contains("198.51.100.99 did not answer"), silent.stderr);
+        assertTrue(holdsExactVip(lab.hostB()), "the VIP stays up: " + addresses(lab.hostB()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Running the launcher.
+
+    /** A finished launcher run. */
+    private static final class Ran {
+        final int exitCode;
+        final String stdout;
+        final String stderr;
+
+        Ran(int exitCode, String stdout, String stderr) {
+            this.exitCode = exitCode;
+            this.stdout = stdout;
+            this.stderr = stderr;
+        }
+
+        String describe() {
+            return "exit " + exitCode + "\nstdout: " + stdout + "\nstderr: " + stderr;
+        }
+
+        /** The one JSON object on stdout. */
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json() {
+            String text = stdout.trim();
+            assertEquals(1, text.split("\n").length, "one JSON line: " + describe());
+            Object value = JsonReader.parse(text);
+            assertTrue(value instanceof Map, text);
+            return (Map<String, Object>) value;
+        }
+    }
+
+    private static Ran vipctl(NamespaceLab.Host host, String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--interface", NamespaceLab.INTERFACE));
+        args.addAll(Arrays.asList(more));
+        Shell.Result result = Launcher.run(host, args.toArray(new String[0]));
+        return new Ran(result.exitCode, result.stdout, result.stderr);
+    }
+
+    private static String[] upArgs(String... more) {
+        List<String> args = new ArrayList<>(List.of("up", "--interface", NamespaceLab.INTERFACE, "--vip", VIP));
+        args.addAll(Arrays.asList(FAST_GARP));
+        args.addAll(Arrays.asList(more));
+        return args.toArray(new String[0]);
+    }
+
+    private static Ran up(NamespaceLab.Host host, String... more) {
+        String[] args = upArgs(more);
+        return vipctl(host, args[0], Arrays.copyOfRange(args, 3, args.length));
+    }
+
+    private static Ran probe(NamespaceLab.Host host, String... more) {
+        List<String> args = new ArrayList<>(List.of("--vip", VIP_ADDRESS));
+        args.addAll(Arrays.asList(more));
+        return vipctl(host, "probe", args.toArray(new String[0]));
+    }
+
+    private static void assertOk(Ran ran) {
+        assertEquals(0, ran.exitCode, ran.describe());
+    }
+
+    /** A launcher run in the background, its output in files. */
+    private final class Background {
+        private final Process process;
+        private final Path out;
+        private final Path err;
+
+        Background(Process process, Path out, Path err) {
+            this.process = process;
+            this.out = out;
+            this.err = err;
+        }
+
+        /** Waits (bounded) for the run to end. */
+        Ran await() throws InterruptedException, IOException {
+            if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail("the background vipctl did not end within " + WAIT_SECONDS + " s; stdout so far: " + Files.readString(out)
+                        + "\nstderr: " + Files.readString(err));
+            }
+            return new Ran(process.exitValue(), Files.readString(out), Files.readString(err));
+        }
+    }
+
+    private Background launch(NamespaceLab.Host host, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Launcher.PATH.toString()));
+        command.addAll(Arrays.asList(args));
+        Path out = Files.createTempFile(dir, "vipctl", ".out");
+        Path err = Files.createTempFile(dir, "vipctl", ".err");
+        Process process = new ProcessBuilder(host.command(command.toArray(new String[0])))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        background.add(process);
+        return new Background(process, out, err);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The real state.
+
+    private static String addresses(NamespaceLab.Host host) {
+        return host.run("ip", "-4", "-o", "addr", "show", "dev", NamespaceLab.INTERFACE);
+    }
+
+    private static List<String> vipLines(NamespaceLab.Host host) {
+        List<String> lines = new ArrayList<>();
+        for (String line : addresses(host).split("\n")) {
+            if (line.contains("inet " + VIP_ADDRESS + "/")) {
+                lines.add(line);
+            }
+        }
+        return lines;
+    }
+
+    private static boolean holdsVip(NamespaceLab.Host host) {
+        return !vipLines(host).isEmpty();
+    }
+
+    /** Exactly one copy of the VIP, as 198.51.100.100/24 with label eth0:1 ('ip -o' ends the label with a backslash). */
+    private static boolean holdsExactVip(NamespaceLab.Host host) {
+        List<String> lines = vipLines(host);
+        return lines.size() == 1 && lines.get(0).contains(EXACT_VIP) && lines.get(0).matches(".* eth0:1\\\\.*");
+    }
+
+    private static String clientNeighbourEntry() {
+        return lab.client().run("ip", "neigh", "show", VIP_ADDRESS, "dev", NamespaceLab.INTERFACE).trim();
+    }
+
+    private static boolean clientReachesVip() {
+        return Shell.run(lab.client().command("ping", "-c", "1", "-W", "1", VIP_ADDRESS)).exitCode == 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The wire, through tcpdump.
+
+    /** One ARP frame as 'tcpdump -n -e' prints it. */
+    private static final class ArpLine {
+        private static final Pattern REQUEST = Pattern.compile(
+                "^\\S+ (\\S+) > (\\S+), ethertype ARP .*: Request who-has (\\S+)(?: \\(\\S+\\))? tell (\\S+), .*");
+        private static final Pattern REPLY = Pattern.compile("^\\S+ (\\S+) > (\\S+), ethertype ARP .*: Reply (\\S+) is-at (\\S+), .*");
+
+        final String raw;
+        final String fromMac;
+        final String opcode;
+        final String senderIp;
+        final String targetIp;
+
+        private ArpLine(String raw, String fromMac, String opcode, String senderIp, String targetIp) {
+            this.raw = raw;
+            this.fromMac = fromMac;
+            this.opcode = opcode;
+            this.senderIp = senderIp;
+            this.targetIp = targetIp;
+        }
+
+        static ArpLine parse(String line) {
+            Matcher request = REQUEST.matcher(line);
+            if (request.matches()) {
+                return new ArpLine(line, request.group(1), "request", request.group(4), request.group(3));
+            }
+            Matcher reply = REPLY.matcher(line);
+            if (reply.matches()) {
+                return new ArpLine(line, reply.group(1), "reply", reply.group(3), null);
+            }
+            return new ArpLine(line, "", "other", null, null);
+        }
+
+        /** An RFC 5227 probe for the VIP: a request from 0.0.0.0. */
+        boolean isProbe() {
+            return "request".equals(opcode) && "0.0.0.0".equals(senderIp) && VIP_ADDRESS.equals(targetIp);
+        }
+
+        boolean isReply() {
+            return "reply".equals(opcode);
+        }
+
+        /** A gratuitous request for {@code address} (sender and target both the address). */
+        boolean isGratuitous(String address) {
+            return "request".equals(opcode) && address.equals(senderIp) && address.equals(targetIp);
+        }
+
+        @Override
+        public String toString() {
+            return raw;
+        }
+    }
+
+    /** tcpdump in a lab host's namespace, every line it prints kept in order. */
+    private static final class Capture implements AutoCloseable {
+        private final Process process;
+        private final List<String> lines = new ArrayList<>();
+        private final StringBuffer errors = new StringBuffer();
+        private final CountDownLatch listening = new CountDownLatch(1);
+
+        private Capture(Process process) {
+            this.process = process;
+        }
+
+        /** Starts the capture and returns once tcpdump says it is listening (its filter is then in place). */
+        static Capture start(NamespaceLab.Host host, String filter) throws InterruptedException {
+            Process process;
+            try {
+                process = new ProcessBuilder(host.command("tcpdump", "-l", "--immediate-mode", "-n", "-e", "-i", NamespaceLab.INTERFACE, filter))
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start tcpdump: " + e.getMessage(), e);
+            }
+            Capture capture = new Capture(process);
+            capture.read(process.getInputStream(), capture::addLine);
+            capture.read(process.getErrorStream(), line -> {
+                capture.errors.append(line).append('\n');
+                if (line.startsWith("listening on")) {
+                    capture.listening.countDown();
+                }
+            });
+            if (!capture.listening.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                capture.close();
+                fail("tcpdump in " + host + " did not start listening: " + capture.errors);
+            }
+            return capture;
+        }
+
+        private void read(java.io.InputStream stream, java.util.function.Consumer<String> sink) {
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        sink.accept(line);
+                    }
+                } catch (IOException ended) {
+                    // tcpdump was stopped.
+                }
+            }, "tcpdump-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private synchronized void addLine(String line) {
+            lines.add(line);
+            notifyAll();
+        }
+
+        /** Waits (bounded) for a frame at index {@code from} or later that {@code wanted} accepts; returns its index. */
+        synchronized int await(int from, Predicate<ArpLine> wanted, String what) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            int next = from;
+            while (true) {
+                for (; next < lines.size(); next++) {
+                    if (wanted.test(ArpLine.parse(lines.get(next)))) {
+                        return next;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive()) {
+                    fail("not seen on the wire within " + WAIT_SECONDS + " s: " + what + "; captured:\n" + String.join("\n", lines)
+                            + "\ntcpdump: " + errors);
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+
+        synchronized List<ArpLine> frames(Predicate<ArpLine> wanted) {
+            List<ArpLine> frames = new ArrayList<>();
+            for (String line : lines) {
+                ArpLine frame = ArpLine.parse(line);
+                if (wanted.test(frame)) {
+                    frames.add(frame);
+                }
+            }
+            return frames;
+        }
+
+        synchronized String lines() {
+            return String.join("\n", lines);
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The launcher's JSON.
+
+    /** The value at {@code path} (keys for objects, indexes for arrays); fails the test if it is not there. */
+    private static Object at(Object json, Object... path) {
+        Object value = json;
+        for (Object step : path) {
+            if (step instanceof Integer && value instanceof List && (Integer) step < ((List<?>) value).size()) {
+                value = ((List<?>) value).get((Integer) step);
+            } else if (step instanceof String && value instanceof Map && ((Map<?, ?>) value).containsKey(step)) {
+                value = ((Map<?, ?>) value).get(step);
+            } else {
+                return fail("no " + Arrays.toString(path) + " in " + JsonReader.describe(json));
+            }
+        }
+        return value;
+    }
+
+    private static long number(Object json, Object... path) {
+        Object value = at(json, path);
+        assertTrue(value instanceof Long, Arrays.toString(path) + " is a whole number: " + value);
+        return (Long) value;
+    }
+
+    /** The MACs of wire.claimedByOthers, in order. */
+    private static List<String> claimantMacs(Map<String, Object> json) {
+        List<String> macs = new ArrayList<>();
+        for (Object claim : (List<?>) at(json, "wire", "claimedByOthers")) {
+            macs.add((String) at(claim, "mac"));
+        }
+        return macs;
+    }
+
+    /** Reads the launcher's JSON (objects, arrays, strings, whole and decimal numbers, booleans, null). */
+    private static final class JsonReader {
+        private final String text;
+        private int at;
+
+        private JsonReader(String text) {
+            this.text = text;
+        }
+
+        static Object parse(String text) {
+            JsonReader reader = new JsonReader(text);
+            Object value = reader.value();
+            reader.space();
+            if (reader.at != text.length()) {
+                throw reader.error("trailing text");
+            }
+            return value;
+        }
+
+        static String describe(Object json) {
+            return String.valueOf(json);
+        }
+
+        private Object value() {
+            space();
+            if (at >= text.length()) {
+                throw error("unexpected end");
+            }
+            char c = text.charAt(at);
+            if (c == '{') {
+                Map<String, Object> object = new LinkedHashMap<>();
+                at++;
+                space();
+                if (peek('}')) {
+                    return object;
+                }
+                do {
+                    space();
+                    String key = string();
+                    space();
+                    expect(':');
+                    object.put(key, value());
+                    space();
+                } while (peek(','));
+                expect('}');
+                return object;
+            }
+            if (c == '[') {
+                List<Object> array = new ArrayList<>();
+                at++;
+                space();
+                if (peek(']')) {
+                    return array;
+                }
+                do {
+                    array.add(value());
+                    space();
+                } while (peek(','));
+                expect(']');
+                return array;
+            }
+            if (c == '"') {
+                return string();
+            }
+            for (String word : new String[] {"true", "false", "null"}) {
+                if (text.startsWith(word, at)) {
+                    at += word.length();
+                    return "null".equals(word) ? null : Boolean.valueOf(word);
+                }
+            }
+            int start = at;
+            while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
+                at++;
+            }
+            String number = text.substring(start, at);
+            if (number.isEmpty()) {
+                throw error("unexpected '" + c + "'");
+            }
+            return number.matches("-?\\d+") ? (Object) Long.valueOf(number) : (Object) Double.valueOf(number);
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder out = new StringBuilder();
+            while (true) {
+                if (at >= text.length()) {
+                    throw error("unterminated string");
+                }
+                char c = text.charAt(at++);
+                if (c == '"') {
+                    return out.toString();
+                }
+                if (c != '\\') {
+                    out.append(c);
+                    continue;
+                }
+                char escaped = text.charAt(at++);
+                switch (escaped) {
+                    case 'n':
+                        out.append('\n');
+                        break;
+                    case 'r':
+                        out.append('\r');
+                        break;
+                    case 't':
+                        out.append('\t');
+                        break;
+                    case 'b':
+                        out.append('\b');
+                        break;
+                    case 'f':
+                        out.append('\f');
+                        break;
+                    case 'u':
+                        out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+                        at += 4;
+                        break;
+                    default:
+                        out.append(escaped);
+                }
+            }
+        }
+
+        private void space() {
+            while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+                at++;
+            }
+        }
+
+        private boolean peek(char c) {
+            if (at < text.length() && text.charAt(at) == c) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) {
+            if (!peek(c)) {
+                throw error("expected '" + c + "'");
+            }
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("bad JSON at " + at + " (" + what + "): " + text);
+        }
+    }
+}
