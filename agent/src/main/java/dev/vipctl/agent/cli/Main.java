@@ -477,7 +477,7 @@ public final class Main {
                 + "  down   --interface IF --vip A.B.C.D/P   remove exactly that address, verify it is gone\n"
                 + "  status --interface IF --vip A.B.C.D     is it configured here (prefix, label, flags)?\n"
                 + "  probe  --interface IF --vip A.B.C.D     who answers for it on the segment right now (MACs, times)?\n"
-                + "  doctor --interface IF                   privileges, libpcap, link, sysctls: what would stop a takeover\n"
+                + "  doctor --interface IF                   privileges, libpcap, link, sysctls: what stops up\n"
                 + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
                 + "  bench  [--cycles N] [--runs N]          time up/down in a throwaway lab\n"
                 + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
