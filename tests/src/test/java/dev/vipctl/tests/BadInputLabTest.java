@@ -2,9 +2,9 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,32 +26,23 @@ class BadInputLabTest {
     private static final String VIP = NamespaceLab.VIP_WITH_PREFIX;
     /** Marks an expected text that is printed on stdout (doctor's findings), not stderr. */
     private static final String STDOUT = "stdout:";
-    private static NamespaceLab lab;
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension();
     /** Files that the rows' paths ($TMP) name: config files, a regular file; "missing" is never created. */
     @TempDir
     static Path files;
 
     @BeforeAll
-    static void createLab() throws IOException {
-        Root.assumeRoot();
+    static void prepareHostAndFiles() throws IOException {
         Files.writeString(files.resolve("regular-file"), "not a directory\n");
         Files.writeString(files.resolve("unknown-key.properties"), "interface=eth0\nvlan=7\n");
         Files.writeString(files.resolve("flag-yes.properties"), "json=yes\n");
         Files.writeString(files.resolve("probe-wait.properties"), "probe-wait-ms=9000\n");
         Files.writeString(files.resolve("bad-escape.properties"), "label=eth0:\\uZZZZ\n");
-        Launcher.assertPackaged();
-        lab = NamespaceLab.create();
         // A VIP is already up, so that "no change" covers removing and relabelling too.
-        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
         // A second interface that stays down (a veth pair is never up until set so).
-        lab.hostA().run("ip", "link", "add", "down0", "type", "veth", "peer", "name", "down0-peer");
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
+        LAB.lab().hostA().run("ip", "link", "add", "down0", "type", "veth", "peer", "name", "down0-peer");
     }
 
     /**
@@ -59,7 +50,7 @@ class BadInputLabTest {
      * link-local addresses change by themselves while the lab is young: their DAD ends.)
      */
     private static String hostState() {
-        return lab.hostA().run("ip", "-4", "-o", "addr", "show") + lab.hostA().run("ip", "-o", "link", "show");
+        return LAB.lab().hostA().run("ip", "-4", "-o", "addr", "show") + LAB.lab().hostA().run("ip", "-o", "link", "show");
     }
 
     /**
@@ -71,7 +62,7 @@ class BadInputLabTest {
         String before = hostState();
         Shell.Result result;
         if (command == null) {
-            result = Launcher.run(lab.hostA(), args);
+            result = Launcher.run(LAB.lab().hostA(), args);
         } else {
             List<String> full = new ArrayList<>(command);
             full.addAll(List.of(args));
@@ -200,7 +191,7 @@ class BadInputLabTest {
     void anUnprivilegedUserChangesNothing(@TempDir Path dir) throws IOException {
         // nobody may not be able to enter the checkout (a fresh clone can sit in a 0700 directory): run a copy.
         Path launcher = worldReadableCopyOfDistribution(dir);
-        List<String> asNobody = List.of("ip", "netns", "exec", lab.hostA().namespace(),
+        List<String> asNobody = List.of("ip", "netns", "exec", LAB.lab().hostA().namespace(),
                 "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", launcher.toString());
         assertRefusedWithoutChange(asNobody, 3, "CAP_NET_ADMIN", "down", "--interface", "eth0", "--vip", VIP);
         assertRefusedWithoutChange(asNobody, 3, "CAP_NET_RAW", "up", "--interface", "eth0", "--vip", "198.51.100.101/24");

@@ -2,11 +2,10 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -49,37 +48,16 @@ class ConcurrencyLabTest {
     private static final long HANG_GUARD_MINUTES = 5;
     private static final Pattern LOG_LINE = Pattern.compile("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} vipctl\\[(\\d+)\\] (.*)");
 
-    private static NamespaceLab lab;
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension();
 
     /** Every vipctl this class started itself; killed after each test so that none outlives it. */
     private final List<Process> started = new CopyOnWriteArrayList<>();
 
-    @BeforeAll
-    static void createLab() {
-        Root.assumeRoot();
-        Launcher.assertPackaged();
-        lab = NamespaceLab.create();
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
     /** Each test starts with the VIP on neither host. */
     @BeforeEach
     void resetLab() {
-        for (NamespaceLab.Host host : List.of(lab.hostA(), lab.hostB())) {
-            for (String prefix : new String[] {"/24", "/32"}) {
-                // Until the kernel says there is no such address: a duplicate of an earlier test goes too.
-                for (int i = 0; i < 10 && Shell.run(host.command("ip", "addr", "del", NamespaceLab.VIP + prefix, "dev", NamespaceLab.INTERFACE)).exitCode == 0; i++) {
-                    // deleted one
-                }
-            }
-            assertTrue(vipLines(host).isEmpty(), "reset: no VIP left on " + host + ": " + addresses(host));
-        }
+        LAB.removeVip();
     }
 
     @AfterEach
@@ -112,7 +90,7 @@ class ConcurrencyLabTest {
                 args.addAll(List.of("--garp-count", "1", "--probe-wait-ms", "0"));
             }
             args.addAll(List.of("--log-file", log.toString(), "--lock-timeout-ms", "120000", "--quiet"));
-            builders.add(builder(lab.hostB(), dir.resolve("run-" + i), args));
+            builders.add(builder(LAB.lab().hostB(), dir.resolve("run-" + i), args));
         }
 
         // All threads are ready before any starts its process: the starts are as close together as the machine allows.
@@ -200,15 +178,15 @@ class ConcurrencyLabTest {
 
         String lastCommand = commandOfPid.get(blockPids.get(blockPids.size() - 1));
         assertEquals(vipUp, lastCommand.equals("up"));
-        assertDesiredState(lab.hostB(), lastCommand, "final state after the last logged run (" + lastCommand + "); " + logText);
-        assertTrue(vipLines(lab.hostA()).isEmpty(), "host-a was never touched: " + addresses(lab.hostA()));
+        assertDesiredState(LAB.lab().hostB(), lastCommand, "final state after the last logged run (" + lastCommand + "); " + logText);
+        assertTrue(vipLines(LAB.lab().hostA()).isEmpty(), "host-a was never touched: " + addresses(LAB.lab().hostA()));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
 
     @Test
     void aWaiterGivesUpAfterTheLockTimeoutAndChangesNothing(@TempDir Path dir) throws Exception {
-        NamespaceLab.Host host = lab.hostB();
+        NamespaceLab.Host host = LAB.lab().hostB();
         // Defends long enough to outlive the waiter on a loaded machine; it is killed below anyway.
         Process holder = start(host, dir.resolve("holder"), List.of("up", "--interface", NamespaceLab.INTERFACE, "--vip", VIP,
                 "--garp-count", "1", "--defend-ms", "60000"));
@@ -243,7 +221,7 @@ class ConcurrencyLabTest {
 
     @Test
     void killedAtAnyPointAVipctlLeavesAWholeStateAndNoStaleLock(@TempDir Path dir) throws Exception {
-        NamespaceLab.Host host = lab.hostB();
+        NamespaceLab.Host host = LAB.lab().hostB();
         int perCommand = 20;
         Map<String, List<String>> argsOf = new LinkedHashMap<>();
         // Default-ish announcement: the process lives on for a while after the address changed.

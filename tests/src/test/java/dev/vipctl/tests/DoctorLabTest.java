@@ -2,9 +2,8 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,21 +19,8 @@ class DoctorLabTest {
     private static final String[] CHECKS = {"os", "privileges", "libpcap", "interface", "carrier", "addresses", "pcap-open",
         "arp_ignore", "arp_announce", "promote_secondaries", "arp_accept", "lock-directory"};
 
-    private static NamespaceLab lab;
-
-    @BeforeAll
-    static void createLab() {
-        Root.assumeRoot();
-        Launcher.assertPackaged();
-        lab = NamespaceLab.create();
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension();
 
     private static String state(NamespaceLab.Host host) {
         return host.run("ip", "-4", "-o", "addr", "show") + host.run("ip", "-o", "link", "show")
@@ -52,7 +38,7 @@ class DoctorLabTest {
 
     @Test
     void aHealthyHostPassesEveryCheckAndIsWarnedAboutPromoteSecondaries() {
-        Shell.Result result = doctor(lab.hostB(), NamespaceLab.INTERFACE);
+        Shell.Result result = doctor(LAB.lab().hostB(), NamespaceLab.INTERFACE);
 
         assertEquals(0, result.exitCode, Launcher.describe(result));
         for (String check : CHECKS) {
@@ -67,7 +53,7 @@ class DoctorLabTest {
 
     @Test
     void settingTheSysctlsTheDoctorRecommendsClearsItsWarning() {
-        NamespaceLab.Host host = lab.client();
+        NamespaceLab.Host host = LAB.lab().client();
         host.run("sysctl", "-w", "net.ipv4.conf.all.promote_secondaries=1");
         Shell.Result result = doctor(host, NamespaceLab.INTERFACE, "--json");
 
@@ -78,7 +64,7 @@ class DoctorLabTest {
 
     @Test
     void aHostThatWouldNotAnswerProbesIsWarned() {
-        NamespaceLab.Host host = lab.hostA();
+        NamespaceLab.Host host = LAB.lab().hostA();
         host.run("sysctl", "-w", "net.ipv4.conf.eth0.arp_ignore=8");
         try {
             Shell.Result result = doctor(host, NamespaceLab.INTERFACE, "--json");
@@ -91,7 +77,7 @@ class DoctorLabTest {
 
     @Test
     void anInterfaceThatIsDownFailsWithTheCodeUpWouldGive() {
-        NamespaceLab.Host host = lab.hostA();
+        NamespaceLab.Host host = LAB.lab().hostA();
         host.run("ip", "link", "add", "down0", "type", "veth", "peer", "name", "down0-peer");
         try {
             Shell.Result result = doctor(host, "down0");
@@ -106,7 +92,7 @@ class DoctorLabTest {
 
     @Test
     void anInterfaceWithoutCarrierFails() {
-        NamespaceLab.Host host = lab.hostA();
+        NamespaceLab.Host host = LAB.lab().hostA();
         // Up, but its peer is down: no carrier.
         host.run("ip", "link", "add", "nocarrier0", "type", "veth", "peer", "name", "nocarrier0-peer");
         host.run("ip", "link", "set", "nocarrier0", "up");
@@ -121,7 +107,7 @@ class DoctorLabTest {
 
     @Test
     void aMissingInterfaceFailsAndSkipsWhatDependsOnIt() {
-        Shell.Result result = doctor(lab.hostB(), "eth9", "--json");
+        Shell.Result result = doctor(LAB.lab().hostB(), "eth9", "--json");
 
         assertEquals(4, result.exitCode, Launcher.describe(result));
         assertTrue(result.stdout.contains("\"check\":\"interface\",\"status\":\"fail\""), result.stdout);

@@ -2,11 +2,11 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -50,7 +50,8 @@ class SafeTakeoverLabTest {
     /** Bound of every wait for a process or a frame: generous, since the machine may be loaded; reaching it fails the test. */
     private static final long WAIT_SECONDS = 30;
 
-    private static NamespaceLab lab;
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension();
     private static String macA;
     private static String macB;
     private static String macClient;
@@ -62,31 +63,16 @@ class SafeTakeoverLabTest {
     Path dir;
 
     @BeforeAll
-    static void createLab() {
-        Root.assumeRoot();
-        Launcher.assertPackaged();
-        lab = NamespaceLab.create();
-        macA = lab.hostA().mac().toString();
-        macB = lab.hostB().mac().toString();
-        macClient = lab.client().mac().toString();
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
+    static void readMacs() {
+        macA = LAB.lab().hostA().mac().toString();
+        macB = LAB.lab().hostB().mac().toString();
+        macClient = LAB.lab().client().mac().toString();
     }
 
     /** Each test starts with the VIP on neither host and no neighbour entry for it on the client. */
     @BeforeEach
     void resetLab() {
-        for (NamespaceLab.Host host : List.of(lab.hostA(), lab.hostB())) {
-            Shell.run(host.command("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE));
-            Shell.run(host.command("ip", "addr", "del", VIP_ADDRESS + "/32", "dev", NamespaceLab.INTERFACE));
-        }
-        Shell.run(lab.client().command("ip", "neigh", "flush", "dev", NamespaceLab.INTERFACE));
-        assertFalse(holdsVip(lab.hostA()) || holdsVip(lab.hostB()), "reset: neither host holds the VIP");
+        LAB.removeVip();
     }
 
     @AfterEach
@@ -103,18 +89,18 @@ class SafeTakeoverLabTest {
 
     @Test
     void aVipStillHeldElsewhereIsRefusedWithOnConflictFailAndTakenOverWithASplitBrainByDefault() {
-        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
-        String before = addresses(lab.hostB());
+        LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        String before = addresses(LAB.lab().hostB());
 
-        Ran refused = up(lab.hostB(), "--on-conflict", "fail");
+        Ran refused = up(LAB.lab().hostB(), "--on-conflict", "fail");
         assertEquals(10, refused.exitCode, refused.describe());
         assertTrue(refused.stderr.contains(macA), "names the holder's MAC: " + refused.stderr);
         assertTrue(refused.stderr.contains("nothing was changed"), refused.stderr);
         assertFalse(refused.stderr.contains(macB), "only the holder is named: " + refused.stderr);
-        assertEquals(before, addresses(lab.hostB()), "host-b unchanged");
-        assertTrue(holdsExactVip(lab.hostA()), "host-a still holds it: " + addresses(lab.hostA()));
+        assertEquals(before, addresses(LAB.lab().hostB()), "host-b unchanged");
+        assertTrue(holdsExactVip(LAB.lab().hostA()), "host-a still holds it: " + addresses(LAB.lab().hostA()));
 
-        Ran refusedJson = up(lab.hostB(), "--on-conflict", "fail", "--json");
+        Ran refusedJson = up(LAB.lab().hostB(), "--on-conflict", "fail", "--json");
         assertEquals(10, refusedJson.exitCode, refusedJson.describe());
         Map<String, Object> json = refusedJson.json();
         assertEquals("CONFLICT", at(json, "exitName"));
@@ -124,14 +110,14 @@ class SafeTakeoverLabTest {
         assertEquals(List.of(macA), at(json, "wire", "releaseCheck", "holders"));
         assertTrue(number(json, "wire", "releaseCheck", "probes") >= 1, refusedJson.stdout);
         assertEquals(0L, at(json, "announcement", "framesSent"), "refused before any announcement");
-        assertEquals(before, addresses(lab.hostB()), "host-b unchanged");
-        assertTrue(holdsExactVip(lab.hostA()), "host-a still holds it: " + addresses(lab.hostA()));
+        assertEquals(before, addresses(LAB.lab().hostB()), "host-b unchanged");
+        assertTrue(holdsExactVip(LAB.lab().hostA()), "host-a still holds it: " + addresses(LAB.lab().hostA()));
 
-        Ran takeover = up(lab.hostB(), "--json");
+        Ran takeover = up(LAB.lab().hostB(), "--json");
         assertEquals(11, takeover.exitCode, takeover.describe());
-        assertTrue(holdsExactVip(lab.hostB()), "host-b holds exactly " + VIP + " label eth0:1: " + addresses(lab.hostB()));
-        assertTrue(holdsExactVip(lab.hostA()), "nobody took it from host-a: " + addresses(lab.hostA()));
-        assertTrue(addresses(lab.hostB()).contains("inet " + lab.hostB().address() + "/24"), "host-b's own address stays");
+        assertTrue(holdsExactVip(LAB.lab().hostB()), "host-b holds exactly " + VIP + " label eth0:1: " + addresses(LAB.lab().hostB()));
+        assertTrue(holdsExactVip(LAB.lab().hostA()), "nobody took it from host-a: " + addresses(LAB.lab().hostA()));
+        assertTrue(addresses(LAB.lab().hostB()).contains("inet " + LAB.lab().hostB().address() + "/24"), "host-b's own address stays");
         assertTrue(takeover.stderr.contains("split brain") && takeover.stderr.contains(macA), takeover.stderr);
         json = takeover.json();
         assertEquals("SPLIT_BRAIN", at(json, "exitName"));
@@ -146,7 +132,7 @@ class SafeTakeoverLabTest {
                 "warns of the conflict, naming the holder: " + warnings);
 
         // From the client, which holds nothing: both kernels answer its probes.
-        Ran probe = probe(lab.client());
+        Ran probe = probe(LAB.lab().client());
         assertEquals(11, probe.exitCode, probe.describe());
         assertTrue(probe.stderr.contains(macA) && probe.stderr.contains(macB) && probe.stderr.contains("split brain"), probe.stderr);
     }
@@ -156,13 +142,13 @@ class SafeTakeoverLabTest {
 
     @Test
     void aVipReleasedDuringTheReleaseWaitIsTakenOverCleanly() throws Exception {
-        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
-        try (Capture onA = Capture.start(lab.hostA(), "arp and ether src " + macB)) {
+        LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        try (Capture onA = Capture.start(LAB.lab().hostA(), "arp and ether src " + macB)) {
             // A long release wait: the test deletes the VIP once it has seen the first probe, and the check ends at
             // the first unanswered probe, so the length only bounds how late that delete may come on a loaded machine.
-            Background b = launch(lab.hostB(), upArgs("--release-wait-ms", "20000", "--json"));
+            Background b = launch(LAB.lab().hostB(), upArgs("--release-wait-ms", "20000", "--json"));
             onA.await(0, line -> line.isProbe() && line.fromMac.equals(macB), "host-b's first probe");
-            lab.hostA().run("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE);
+            LAB.lab().hostA().run("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE);
             Ran ran = b.await();
 
             assertEquals(0, ran.exitCode, ran.describe());
@@ -174,8 +160,8 @@ class SafeTakeoverLabTest {
             assertEquals(List.of(), at(json, "warnings"));
             assertFalse(ran.stderr.contains("conflict"), ran.stderr);
             assertTrue(ran.stdout.contains("release check: released"), ran.stdout);
-            assertTrue(holdsExactVip(lab.hostB()), addresses(lab.hostB()));
-            assertFalse(holdsVip(lab.hostA()), addresses(lab.hostA()));
+            assertTrue(holdsExactVip(LAB.lab().hostB()), addresses(LAB.lab().hostB()));
+            assertFalse(holdsVip(LAB.lab().hostA()), addresses(LAB.lab().hostA()));
         }
     }
 
@@ -184,7 +170,7 @@ class SafeTakeoverLabTest {
 
     @Test
     void aFreeVipIsTakenOverAfterOneUnansweredProbe() {
-        Ran ran = up(lab.hostB(), "--json");
+        Ran ran = up(LAB.lab().hostB(), "--json");
         assertEquals(0, ran.exitCode, ran.describe());
         Map<String, Object> json = ran.json();
         assertEquals("free", at(json, "wire", "releaseCheck", "result"));
@@ -193,8 +179,8 @@ class SafeTakeoverLabTest {
         assertEquals(List.of(), claimantMacs(json));
         assertEquals(List.of(), at(json, "warnings"));
         assertTrue(ran.stderr.isEmpty(), ran.stderr);
-        assertTrue(holdsExactVip(lab.hostB()), addresses(lab.hostB()));
-        assertFalse(holdsVip(lab.hostA()), addresses(lab.hostA()));
+        assertTrue(holdsExactVip(LAB.lab().hostB()), addresses(LAB.lab().hostB()));
+        assertFalse(holdsVip(LAB.lab().hostA()), addresses(LAB.lab().hostA()));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -202,13 +188,13 @@ class SafeTakeoverLabTest {
 
     @Test
     void aClaimInsideTheDefendWindowIsAnsweredAndMovesTheClientBack() throws Exception {
-        assertOk(up(lab.hostB()));
+        assertOk(up(LAB.lab().hostB()));
         assertTrue(clientReachesVip(), "the client reaches the VIP at host-b");
         assertTrue(clientNeighbourEntry().contains(macB), clientNeighbourEntry());
 
-        try (Capture onClient = Capture.start(lab.client(), "arp")) {
+        try (Capture onClient = Capture.start(LAB.lab().client(), "arp")) {
             // 10 s, not less: host-a's whole launcher run (a JVM start) must fall inside the window on a loaded machine.
-            Background b = launch(lab.hostB(), "up", "--interface", NamespaceLab.INTERFACE, "--vip", VIP,
+            Background b = launch(LAB.lab().hostB(), "up", "--interface", NamespaceLab.INTERFACE, "--vip", VIP,
                     "--garp-count", "1", "--defend-ms", "10000", "--json");
             // host-b's announcement, then its verification probe: the defend window opens one probe wait (30 ms) after
             // that probe, far sooner than host-a's launcher can send anything.
@@ -219,7 +205,7 @@ class SafeTakeoverLabTest {
             // host-a claims the VIP without probing. One frame only (--garp-mode request): with 'both' its reply, sent
             // right after its request, could in principle reach the client after host-b's defence (which answers the
             // first frame, and at most once per 10 s), and the client's entry would then end at host-a.
-            Ran claim = vipctl(lab.hostA(), "up", "--vip", VIP, "--probe-wait-ms", "0", "--garp-count", "1", "--garp-mode", "request");
+            Ran claim = vipctl(LAB.lab().hostA(), "up", "--vip", VIP, "--probe-wait-ms", "0", "--garp-count", "1", "--garp-mode", "request");
             assertOk(claim);
             Ran ran = b.await();
 
@@ -245,8 +231,8 @@ class SafeTakeoverLabTest {
 
             String entry = clientNeighbourEntry();
             assertTrue(entry.contains("lladdr " + macB), "the defence moved the client back to host-b: " + entry + "\n" + onClient.lines());
-            assertTrue(holdsExactVip(lab.hostB()), "host-b keeps the VIP: " + addresses(lab.hostB()));
-            assertTrue(holdsExactVip(lab.hostA()), "host-a added it too: " + addresses(lab.hostA()));
+            assertTrue(holdsExactVip(LAB.lab().hostB()), "host-b keeps the VIP: " + addresses(LAB.lab().hostB()));
+            assertTrue(holdsExactVip(LAB.lab().hostA()), "host-a added it too: " + addresses(LAB.lab().hostA()));
         }
     }
 
@@ -255,24 +241,24 @@ class SafeTakeoverLabTest {
 
     @Test
     void probeSaysWhoAnswersForTheVip() {
-        Ran nobody = probe(lab.client());
+        Ran nobody = probe(LAB.lab().client());
         assertEquals(8, nobody.exitCode, nobody.describe());
         assertTrue(nobody.stdout.contains("nobody answers for " + VIP_ADDRESS), nobody.stdout);
 
-        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
-        Ran held = probe(lab.client());
+        LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        Ran held = probe(LAB.lab().client());
         assertEquals(0, held.exitCode, held.describe());
         assertTrue(held.stdout.contains(macA + " (answered in "), held.stdout);
         assertFalse(held.stdout.contains(macB), held.stdout);
 
-        Ran json = probe(lab.client(), "--json");
+        Ran json = probe(LAB.lab().client(), "--json");
         assertEquals(0, json.exitCode, json.describe());
         List<?> answers = (List<?>) at(json.json(), "answers");
         assertEquals(1, answers.size(), json.stdout);
         assertEquals(macA, at(json.json(), "answers", 0, "mac"));
         assertTrue(number(json.json(), "answers", 0, "replyMicros") >= 0, json.stdout);
-        assertFalse(holdsVip(lab.client()), "probe changed nothing on the client: " + addresses(lab.client()));
-        assertTrue(holdsExactVip(lab.hostA()), addresses(lab.hostA()));
+        assertFalse(holdsVip(LAB.lab().client()), "probe changed nothing on the client: " + addresses(LAB.lab().client()));
+        assertTrue(holdsExactVip(LAB.lab().hostA()), addresses(LAB.lab().hostA()));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -280,20 +266,20 @@ class SafeTakeoverLabTest {
 
     @Test
     void verifyPeerAsksThroughTheVipAndASilentPeerLeavesTheVipUp() {
-        Ran answered = up(lab.hostB(), "--verify-peer", lab.client().address().toString(), "--json");
+        Ran answered = up(LAB.lab().hostB(), "--verify-peer", LAB.lab().client().address().toString(), "--json");
         assertEquals(0, answered.exitCode, answered.describe());
         Map<String, Object> json = answered.json();
-        assertEquals(lab.client().address().toString(), at(json, "wire", "peer", "address"));
+        assertEquals(LAB.lab().client().address().toString(), at(json, "wire", "peer", "address"));
         assertEquals(true, at(json, "wire", "peer", "answered"));
         assertEquals(macClient, at(json, "wire", "peer", "mac"));
         assertTrue(number(json, "wire", "peer", "replyMicros") >= 0, answered.stdout);
-        assertTrue(((String) at(json, "message")).contains("peer " + lab.client().address() + " (" + macClient + ") answered in"),
+        assertTrue(((String) at(json, "message")).contains("peer " + LAB.lab().client().address() + " (" + macClient + ") answered in"),
                 answered.stdout);
-        assertTrue(holdsExactVip(lab.hostB()), addresses(lab.hostB()));
+        assertTrue(holdsExactVip(LAB.lab().hostB()), addresses(LAB.lab().hostB()));
 
         // Afresh, so that the silent peer is seen after a real add.
-        Shell.run(lab.hostB().command("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE));
-        Ran silent = up(lab.hostB(), "--verify-peer", "198.51.100.99", "--json");
+        Shell.run(LAB.lab().hostB().command("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE));
+        Ran silent = up(LAB.lab().hostB(), "--verify-peer", "198.51.100.99", "--json");
         assertEquals(13, silent.exitCode, silent.describe());
         json = silent.json();
         assertEquals("PEER_SILENT", at(json, "exitName"));
@@ -301,7 +287,7 @@ class SafeTakeoverLabTest {
         assertEquals(false, at(json, "wire", "peer", "answered"));
         assertFalse(((Map<?, ?>) at(json, "wire", "peer")).containsKey("mac"), silent.stdout);
         assertTrue(silent.stderr.contains("198.51.100.99 did not answer"), silent.stderr);
-        assertTrue(holdsExactVip(lab.hostB()), "the VIP stays up: " + addresses(lab.hostB()));
+        assertTrue(holdsExactVip(LAB.lab().hostB()), "the VIP stays up: " + addresses(LAB.lab().hostB()));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -426,11 +412,11 @@ class SafeTakeoverLabTest {
     }
 
     private static String clientNeighbourEntry() {
-        return lab.client().run("ip", "neigh", "show", VIP_ADDRESS, "dev", NamespaceLab.INTERFACE).trim();
+        return LAB.lab().client().run("ip", "neigh", "show", VIP_ADDRESS, "dev", NamespaceLab.INTERFACE).trim();
     }
 
     private static boolean clientReachesVip() {
-        return Shell.run(lab.client().command("ping", "-c", "1", "-W", "1", VIP_ADDRESS)).exitCode == 0;
+        return Shell.run(LAB.lab().client().command("ping", "-c", "1", "-W", "1", VIP_ADDRESS)).exitCode == 0;
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -2,10 +2,9 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,30 +23,13 @@ class TakeoverLabTest {
     /** Short pacing keeps the suite quick; the defaults are exercised by the demo and the default-profile test. */
     private static final String[] FAST_GARP = {"--garp-count", "2", "--garp-interval-ms", "50"};
 
-    private static NamespaceLab lab;
-
-    @BeforeAll
-    static void createLab() {
-        Root.assumeRoot();
-        Launcher.assertPackaged();
-        lab = NamespaceLab.create();
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension();
 
     /** Each test starts with the VIP on neither host and no neighbour entry for it on the client. */
     @BeforeEach
     void resetLab() {
-        for (NamespaceLab.Host host : List.of(lab.hostA(), lab.hostB())) {
-            Shell.run(host.command("ip", "addr", "del", VIP, "dev", NamespaceLab.INTERFACE));
-            Shell.run(host.command("ip", "addr", "del", NamespaceLab.VIP + "/32", "dev", NamespaceLab.INTERFACE));
-        }
-        Shell.run(lab.client().command("ip", "neigh", "flush", "dev", NamespaceLab.INTERFACE));
+        LAB.removeVip();
     }
 
     private static Shell.Result vipctl(NamespaceLab.Host host, String command, String... more) {
@@ -73,11 +55,11 @@ class TakeoverLabTest {
     }
 
     private static String clientNeighbourEntry() {
-        return lab.client().run("ip", "neigh", "show", NamespaceLab.VIP, "dev", NamespaceLab.INTERFACE).trim();
+        return LAB.lab().client().run("ip", "neigh", "show", NamespaceLab.VIP, "dev", NamespaceLab.INTERFACE).trim();
     }
 
     private static boolean clientReachesVip() {
-        return Shell.run(lab.client().command("ping", "-c", "1", "-W", "1", NamespaceLab.VIP)).exitCode == 0;
+        return Shell.run(LAB.lab().client().command("ping", "-c", "1", "-W", "1", NamespaceLab.VIP)).exitCode == 0;
     }
 
     private static String addresses(NamespaceLab.Host host) {
@@ -87,62 +69,62 @@ class TakeoverLabTest {
     @Test
     void upMakesTheClientReachTheVipAtHostAsMac() {
         assertFalse(clientReachesVip(), "nobody holds the VIP yet");
-        assertOk(up(lab.hostA()));
+        assertOk(up(LAB.lab().hostA()));
 
         assertTrue(clientReachesVip());
-        assertTrue(clientNeighbourEntry().contains(lab.hostA().mac().toString()), clientNeighbourEntry());
-        String configured = addresses(lab.hostA());
+        assertTrue(clientNeighbourEntry().contains(LAB.lab().hostA().mac().toString()), clientNeighbourEntry());
+        String configured = addresses(LAB.lab().hostA());
         assertTrue(configured.contains("inet " + VIP) && configured.contains("eth0:1"), "label eth0:1 is set: " + configured);
-        assertTrue(configured.contains("inet " + lab.hostA().address() + "/24"), "the host's own address is still there: " + configured);
+        assertTrue(configured.contains("inet " + LAB.lab().hostA().address() + "/24"), "the host's own address is still there: " + configured);
     }
 
     @Test
     void switchoverMovesTheClientsEntryThroughGratuitousArp() {
-        assertOk(up(lab.hostA()));
+        assertOk(up(LAB.lab().hostA()));
         assertTrue(clientReachesVip());
-        assertTrue(clientNeighbourEntry().contains(lab.hostA().mac().toString()), clientNeighbourEntry());
+        assertTrue(clientNeighbourEntry().contains(LAB.lab().hostA().mac().toString()), clientNeighbourEntry());
 
-        assertOk(vipctl(lab.hostA(), "down", "--vip", VIP));
-        assertOk(up(lab.hostB()));
+        assertOk(vipctl(LAB.lab().hostA(), "down", "--vip", VIP));
+        assertOk(up(LAB.lab().hostB()));
         // The client sent nothing since: only host B's announcement can have changed its entry, long before it expires.
-        assertTrue(clientNeighbourEntry().contains(lab.hostB().mac().toString()), "moved to host-b: " + clientNeighbourEntry());
+        assertTrue(clientNeighbourEntry().contains(LAB.lab().hostB().mac().toString()), "moved to host-b: " + clientNeighbourEntry());
         assertTrue(clientReachesVip());
-        assertFalse(addresses(lab.hostA()).contains(NamespaceLab.VIP + "/"), "host-a dropped the VIP");
+        assertFalse(addresses(LAB.lab().hostA()).contains(NamespaceLab.VIP + "/"), "host-a dropped the VIP");
     }
 
     @Test
     void withoutGratuitousArpTheClientKeepsTheOldMac() {
         // The control for the test above, and the vendor scripts' behaviour: --garp-count 0 announces nothing.
-        assertOk(up(lab.hostA()));
+        assertOk(up(LAB.lab().hostA()));
         assertTrue(clientReachesVip());
-        assertOk(vipctl(lab.hostA(), "down", "--vip", VIP));
-        assertOk(vipctl(lab.hostB(), "up", "--vip", VIP, "--garp-count", "0"));
+        assertOk(vipctl(LAB.lab().hostA(), "down", "--vip", VIP));
+        assertOk(vipctl(LAB.lab().hostB(), "up", "--vip", VIP, "--garp-count", "0"));
 
-        assertTrue(clientNeighbourEntry().contains(lab.hostA().mac().toString()), "still host-a: " + clientNeighbourEntry());
+        assertTrue(clientNeighbourEntry().contains(LAB.lab().hostA().mac().toString()), "still host-a: " + clientNeighbourEntry());
     }
 
     @Test
     void upAndDownAreIdempotent() {
-        Shell.Result first = up(lab.hostA(), "--json");
-        Shell.Result second = up(lab.hostA(), "--json");
+        Shell.Result first = up(LAB.lab().hostA(), "--json");
+        Shell.Result second = up(LAB.lab().hostA(), "--json");
         assertOk(first);
         assertOk(second);
         assertTrue(first.stdout.contains("\"changed\":true"), first.stdout);
         assertTrue(second.stdout.contains("\"changed\":false"), second.stdout);
         assertEquals(4, Launcher.jsonNumber(second.stdout, "framesSent"), "up when already up still announces: " + second.stdout);
 
-        Shell.Result down = vipctl(lab.hostA(), "down", "--vip", VIP, "--json");
-        Shell.Result downAgain = vipctl(lab.hostA(), "down", "--vip", VIP, "--json");
+        Shell.Result down = vipctl(LAB.lab().hostA(), "down", "--vip", VIP, "--json");
+        Shell.Result downAgain = vipctl(LAB.lab().hostA(), "down", "--vip", VIP, "--json");
         assertOk(down);
         assertOk(downAgain);
         assertTrue(down.stdout.contains("\"changed\":true"), down.stdout);
         assertTrue(downAgain.stdout.contains("\"changed\":false"), downAgain.stdout);
-        assertFalse(addresses(lab.hostA()).contains(NamespaceLab.VIP + "/"));
+        assertFalse(addresses(LAB.lab().hostA()).contains(NamespaceLab.VIP + "/"));
     }
 
     @Test
     void upWithTheDefaultProfileSendsThreeRoundsOfBothForms() {
-        Shell.Result result = vipctl(lab.hostA(), "up", "--vip", VIP, "--json");
+        Shell.Result result = vipctl(LAB.lab().hostA(), "up", "--vip", VIP, "--json");
         assertOk(result);
         assertEquals(6, Launcher.jsonNumber(result.stdout, "framesSent"), result.stdout);
         assertEquals("both", Launcher.jsonString(result.stdout, "mode"));
@@ -150,7 +132,7 @@ class TakeoverLabTest {
 
     @Test
     void jsonCarriesOutcomeAndEveryPhaseTiming() {
-        Shell.Result result = up(lab.hostA(), "--json", "--label", "eth0:sip");
+        Shell.Result result = up(LAB.lab().hostA(), "--json", "--label", "eth0:sip");
         assertOk(result);
         String json = result.stdout.trim();
         assertEquals(1, json.split("\n").length, "one JSON object on one line: " + json);
@@ -164,10 +146,10 @@ class TakeoverLabTest {
 
     @Test
     void statusSaysWhetherAndHowTheVipIsConfigured() {
-        Shell.Result absent = vipctl(lab.hostA(), "status", "--vip", NamespaceLab.VIP);
+        Shell.Result absent = vipctl(LAB.lab().hostA(), "status", "--vip", NamespaceLab.VIP);
         assertEquals(8, absent.exitCode, Launcher.describe(absent));
-        assertOk(up(lab.hostA()));
-        Shell.Result present = vipctl(lab.hostA(), "status", "--vip", NamespaceLab.VIP);
+        assertOk(up(LAB.lab().hostA()));
+        Shell.Result present = vipctl(LAB.lab().hostA(), "status", "--vip", NamespaceLab.VIP);
         assertOk(present);
         assertTrue(present.stdout.contains(VIP) && present.stdout.contains("label eth0:1") && present.stdout.contains("secondary"), present.stdout);
     }
@@ -175,8 +157,8 @@ class TakeoverLabTest {
     @Test
     void logFileGetsTimestampedLines(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path log = dir.resolve("Takeover.log");
-        assertOk(up(lab.hostA(), "--log-file", log.toString(), "--quiet"));
-        assertOk(vipctl(lab.hostA(), "down", "--vip", VIP, "--log-file", log.toString(), "--quiet"));
+        assertOk(up(LAB.lab().hostA(), "--log-file", log.toString(), "--quiet"));
+        assertOk(vipctl(LAB.lab().hostA(), "down", "--vip", VIP, "--log-file", log.toString(), "--quiet"));
         List<String> lines = Files.readAllLines(log);
         assertEquals(5, lines.size(), String.join("\n", lines));
         for (String line : lines) {
@@ -190,9 +172,9 @@ class TakeoverLabTest {
 
     @Test
     void relabelsAVipConfiguredWithAnotherLabel() {
-        lab.hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:7");
-        assertOk(up(lab.hostA()));
-        String configured = addresses(lab.hostA());
+        LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:7");
+        assertOk(up(LAB.lab().hostA()));
+        String configured = addresses(LAB.lab().hostA());
         assertTrue(configured.contains("eth0:1") && !configured.contains("eth0:7"), configured);
     }
 }

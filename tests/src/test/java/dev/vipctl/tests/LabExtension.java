@@ -1,0 +1,52 @@
+package dev.vipctl.tests;
+
+import dev.vipctl.lab.NamespaceLab;
+import dev.vipctl.lab.Shell;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * One namespace lab for a test class, with the packaged launcher: built before the class's first test (as root; else
+ * the class skips and says why), removed after its last, also when a test failed.
+ */
+final class LabExtension implements BeforeAllCallback, AfterAllCallback {
+    private NamespaceLab lab;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Root.assumeRoot();
+        Launcher.assertPackaged();
+        lab = NamespaceLab.create();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    NamespaceLab lab() {
+        return lab;
+    }
+
+    /** The VIP on neither host, in any copy (/24 or /32, however many), and no neighbour entry for it on the client. */
+    void removeVip() {
+        for (NamespaceLab.Host host : List.of(lab.hostA(), lab.hostB())) {
+            for (String prefix : List.of("/24", "/32")) {
+                List<String> delete = host.command("ip", "addr", "del", NamespaceLab.VIP + prefix, "dev", NamespaceLab.INTERFACE);
+                for (int i = 0; i < 10 && Shell.run(delete).exitCode == 0; i++) {
+                    // one copy deleted: look for another
+                }
+            }
+            String left = host.run("ip", "-4", "-o", "addr", "show", "dev", NamespaceLab.INTERFACE);
+            assertFalse(left.contains(" " + NamespaceLab.VIP + "/"), "reset: no VIP left on " + host + ": " + left);
+        }
+        Shell.run(lab.client().command("ip", "neigh", "flush", "dev", NamespaceLab.INTERFACE));
+    }
+}
