@@ -44,6 +44,7 @@ class ConcurrencyLabTest {
     private static final String LABEL = NamespaceLab.INTERFACE + ":1";
     /** 128 + SIGKILL: how {@link Process#exitValue()} reports a process that SIGKILL ended. */
     private static final int KILLED_BY_SIGKILL = 128 + 9;
+    private static final int KILLED_BY_SIGTERM = 128 + 15;
     /** Only against a hang: never reached by a working vipctl, and not a statement about its speed. */
     private static final long HANG_GUARD_MINUTES = 5;
     private static final Pattern LOG_LINE = Pattern.compile("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} vipctl\\[(\\d+)\\] (.*)");
@@ -218,6 +219,31 @@ class ConcurrencyLabTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+
+    /** SIGTERM, as a Management Layer stops a helper that overruns: the log still tells what the run had done. */
+    @Test
+    void aRunStoppedBySigtermStillLogsWhatItChanged(@TempDir Path dir) throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostB();
+        Path log = dir.resolve("takeover.log");
+        Process up = start(host, dir.resolve("up"), List.of("up", "--interface", NamespaceLab.INTERFACE, "--vip", VIP,
+                "--garp-count", "1", "--defend-ms", "60000", "--log-file", log.toString()));
+        while (vipLines(host).isEmpty()) {
+            assertTrue(up.isAlive(), "still running: " + output(dir.resolve("up")));
+            Thread.sleep(20);
+        }
+
+        up.destroy();
+        assertTrue(up.waitFor(HANG_GUARD_MINUTES, TimeUnit.MINUTES));
+        assertEquals(KILLED_BY_SIGTERM, up.exitValue(), "Process.destroy sent SIGTERM");
+
+        List<String> lines = Files.readAllLines(log);
+        String where = String.join("\n", lines);
+        assertEquals(2, lines.size(), where);
+        assertEquals("up " + NamespaceLab.INTERFACE + " " + VIP + " label " + LABEL + ": start", text(lines.get(0)), where);
+        assertEquals("up " + NamespaceLab.INTERFACE + " " + VIP + " label " + LABEL
+                + ": stopped by a signal before it finished; changes made: added", text(lines.get(1)), where);
+        assertDesiredState(host, "up", "the VIP it had added stays, whole");
+    }
 
     @Test
     void killedAtAnyPointAVipctlLeavesAWholeStateAndNoStaleLock(@TempDir Path dir) throws Exception {

@@ -177,4 +177,38 @@ class TakeoverLabTest {
         String configured = addresses(LAB.lab().hostA());
         assertTrue(configured.contains("eth0:1") && !configured.contains("eth0:7"), configured);
     }
+
+    /**
+     * A VIP in its own subnet is that subnet's primary address: a second address of the subnet is its secondary, and
+     * the kernel deletes it with the VIP unless promote_secondaries is set (NATIVE_APIS.md §1.5). 'down' says so
+     * before and reports after; with the sysctl set, nothing is said and the secondary stays.
+     */
+    @Test
+    void downOfAPrimaryVipWarnsAboutTheSecondariesTheKernelTakesWithIt() {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        try {
+            for (String promote : new String[] {"0", "1"}) {
+                host.run("sysctl", "-w", "net.ipv4.conf.all.promote_secondaries=" + promote);
+                host.run("ip", "addr", "add", "203.0.113.10/24", "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+                host.run("ip", "addr", "add", "203.0.113.11/24", "dev", NamespaceLab.INTERFACE, "label", "eth0:2");
+
+                Shell.Result down = vipctl(host, "down", "--vip", "203.0.113.10/24");
+
+                assertOk(down);
+                String left = addresses(host);
+                assertFalse(left.contains("203.0.113.10/"), left);
+                if (promote.equals("0")) {
+                    assertTrue(down.stderr.contains("also removes the secondaries of its subnet [203.0.113.11/24"), down.stderr);
+                    assertTrue(down.stderr.contains("the kernel also removed [203.0.113.11/24"), down.stderr);
+                    assertFalse(left.contains("203.0.113.11/"), "the kernel took the secondary: " + left);
+                } else {
+                    assertEquals("", down.stderr, "no warning where secondaries are promoted");
+                    assertTrue(left.contains("203.0.113.11/24"), "promoted, not removed: " + left);
+                    host.run("ip", "addr", "del", "203.0.113.11/24", "dev", NamespaceLab.INTERFACE);
+                }
+            }
+        } finally {
+            host.run("sysctl", "-w", "net.ipv4.conf.all.promote_secondaries=0");
+        }
+    }
 }

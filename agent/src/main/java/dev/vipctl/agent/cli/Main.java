@@ -27,6 +27,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.ConcurrentModificationException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -108,6 +109,7 @@ public final class Main {
                 + (settings.label == null ? "" : " label " + settings.label);
 
         Outcome outcome = new Outcome();
+        Thread logOnSignal = settings.logFile == null ? null : logOnSignal(settings, log, invocation, outcome);
         ExitCode exitCode;
         String message;
         VipLock lock = null;
@@ -145,8 +147,37 @@ public final class Main {
             if (lock != null) {
                 lock.close();
             }
+            if (logOnSignal != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(logOnSignal);
+                } catch (IllegalStateException shuttingDown) {
+                    // A signal came after the log was written: the hook finds it written and adds nothing.
+                }
+            }
         }
         return exitCode.code();
+    }
+
+    /**
+     * A Management Layer stops a helper that overruns with SIGTERM: the log then still gets the run's lines, and what
+     * it had changed by then. (SIGKILL leaves no chance; the state is still whole, see the README.)
+     */
+    private Thread logOnSignal(Settings settings, RunLog log, String invocation, Outcome outcome) {
+        Thread hook = new Thread("vipctl-log-on-signal") {
+            @Override
+            public void run() {
+                String changes;
+                try {
+                    changes = outcome.changed() ? String.join(", ", new ArrayList<>(outcome.actions())) : "none";
+                } catch (ConcurrentModificationException changing) {
+                    changes = "being made at that moment";
+                }
+                log.note(invocation + ": stopped by a signal before it finished; changes made: " + changes);
+                appendLog(settings, log);
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
     }
 
     /** Reports every check, the problems with their fixes; exits with the first failure's code. Changes nothing. */

@@ -15,19 +15,29 @@ import java.util.List;
 /**
  * The lines of one run for {@code --log-file}, like the vendor scripts' Takeover.log: local time to the
  * millisecond, the process id, then the text. Lines are stamped when noted but written at the end of the run,
- * so formatting and file I/O stay off the path to the first gratuitous ARP.
+ * so formatting and file I/O stay off the path to the first gratuitous ARP. A shutdown hook may write them from
+ * another thread, hence the locking.
  */
 final class RunLog {
     private final List<Long> stamps = new ArrayList<>();
     private final List<String> lines = new ArrayList<>();
 
-    void note(String text) {
+    private boolean written;
+
+    synchronized void note(String text) {
         stamps.add(System.currentTimeMillis());
         lines.add(text);
     }
 
-    /** Appends the noted lines to {@code file} in one write. */
-    void appendTo(Path file) throws IOException {
+    /**
+     * Appends the noted lines to {@code file} in one write, once: the end of the run and a signal's shutdown hook may
+     * both ask, and the second finds it done.
+     */
+    synchronized void appendTo(Path file) throws IOException {
+        if (written) {
+            return;
+        }
+        written = true;
         ZoneId zone = ZoneId.systemDefault();
         long pid = ProcessHandle.current().pid();
         StringBuilder text = new StringBuilder();
