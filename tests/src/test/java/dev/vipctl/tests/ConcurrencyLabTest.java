@@ -2,7 +2,6 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,22 +51,11 @@ class ConcurrencyLabTest {
     @RegisterExtension
     static final LabExtension LAB = new LabExtension();
 
-    /** Every vipctl this class started itself; killed after each test so that none outlives it. */
-    private final List<Process> started = new CopyOnWriteArrayList<>();
 
     /** Each test starts with the VIP on neither host. */
     @BeforeEach
     void resetLab() {
         LAB.removeVip();
-    }
-
-    @AfterEach
-    void killLeftovers() throws InterruptedException {
-        for (Process process : started) {
-            process.destroyForcibly();
-            process.waitFor(HANG_GUARD_MINUTES, TimeUnit.MINUTES);
-        }
-        started.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -105,7 +93,7 @@ class ConcurrencyLabTest {
                 try {
                     ready.await();
                     processes[index] = builders.get(index).start();
-                    started.add(processes[index]);
+                    LAB.killAfterTest(processes[index]);
                 } catch (Exception e) {
                     startFailures.add(e);
                 }
@@ -345,7 +333,7 @@ class ConcurrencyLabTest {
     private Process start(NamespaceLab.Host host, Path files, List<String> args) {
         try {
             Process process = builder(host, files, args).start();
-            started.add(process);
+            LAB.killAfterTest(process);
             return process;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,25 +3,42 @@ package dev.vipctl.tests;
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * One namespace lab for a test class, with the packaged launcher: built before the class's first test (as root; else
- * the class skips and says why), removed after its last, also when a test failed.
+ * the class skips and says why), removed after its last, also when a test failed. Processes a test started in the
+ * background are killed after it, so that none outlives it.
  */
-final class LabExtension implements BeforeAllCallback, AfterAllCallback {
+final class LabExtension implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+    /** Only against a hang: a SIGKILLed process ends at once. */
+    private static final long KILL_WAIT_SECONDS = 60;
+
     private NamespaceLab lab;
+    private final List<Process> background = new CopyOnWriteArrayList<>();
 
     @Override
     public void beforeAll(ExtensionContext context) {
         Root.assumeRoot();
         Launcher.assertPackaged();
         lab = NamespaceLab.create();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws InterruptedException {
+        for (Process process : background) {
+            process.destroyForcibly();
+            process.waitFor(KILL_WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        background.clear();
     }
 
     @Override
@@ -33,6 +50,12 @@ final class LabExtension implements BeforeAllCallback, AfterAllCallback {
 
     NamespaceLab lab() {
         return lab;
+    }
+
+    /** Kills {@code process} (SIGKILL) after the current test if it is still running then. */
+    Process killAfterTest(Process process) {
+        background.add(process);
+        return process;
     }
 
     /** The VIP on neither host, in any copy (/24 or /32, however many), and no neighbour entry for it on the client. */

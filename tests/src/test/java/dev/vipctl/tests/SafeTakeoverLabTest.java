@@ -2,7 +2,6 @@ package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -56,8 +54,6 @@ class SafeTakeoverLabTest {
     private static String macB;
     private static String macClient;
 
-    /** Background processes of the running test, ended after it whatever happened. */
-    private final List<Process> background = new CopyOnWriteArrayList<>();
 
     @TempDir
     Path dir;
@@ -73,15 +69,6 @@ class SafeTakeoverLabTest {
     @BeforeEach
     void resetLab() {
         LAB.removeVip();
-    }
-
-    @AfterEach
-    void stopBackground() throws InterruptedException {
-        for (Process process : background) {
-            process.destroyForcibly();
-            process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
-        }
-        background.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -380,7 +367,7 @@ class SafeTakeoverLabTest {
         Process process = new ProcessBuilder(host.command(command.toArray(new String[0])))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        background.add(process);
+        LAB.killAfterTest(process);
         return new Background(process, out, err);
     }
 
