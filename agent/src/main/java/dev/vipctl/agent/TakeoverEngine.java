@@ -124,10 +124,6 @@ public final class TakeoverEngine implements AutoCloseable {
         }
     }
 
-    public NetInterface nic() {
-        return nic;
-    }
-
     /**
      * Takes the VIP over, top to bottom: inspect the interface; check on the wire that no other MAC still holds the
      * VIP (policy {@code --on-conflict}); add (or relabel) it, read it back and, if wrong, remove and add once more;
