@@ -85,8 +85,12 @@ public final class VipLock implements AutoCloseable {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         Path file = lockDirectory.resolve(fileName(vip, networkNamespaceId()));
         FileChannel channel = open(lockDirectory, file);
+        long refusedNanos = 0;
         try {
             while (!tryLock(channel, file)) {
+                if (refusedNanos == 0) {
+                    refusedNanos = System.nanoTime();
+                }
                 if (System.nanoTime() - startNanos >= timeoutNanos) {
                     throw new TakeoverException(ExitCode.LOCK_TIMEOUT, "VIP " + vip + " is still locked after " + timeoutMillis
                             + " ms (" + file + "): another vipctl is working on this VIP; raise --lock-timeout-ms, or find it with: fuser "
@@ -102,7 +106,7 @@ public final class VipLock implements AutoCloseable {
             release(channel);
             throw e;
         }
-        return new VipLock(file, channel, (System.nanoTime() - startNanos) / 1000);
+        return new VipLock(file, channel, refusedNanos == 0 ? 0 : (System.nanoTime() - refusedNanos) / 1000);
     }
 
     private static String fileName(IpAddress vip, String networkNamespaceId) {
@@ -165,7 +169,10 @@ public final class VipLock implements AutoCloseable {
         return file;
     }
 
-    /** How long {@link #acquire} took, waiting for other holders included, in microseconds. */
+    /**
+     * How long {@link #acquire} waited for another holder, in microseconds: from the first refusal to the lock; 0 when
+     * the lock was free at once (opening the file, a few ms of class loading in a cold JVM, is not waiting).
+     */
     public long waitedMicros() {
         return waitedMicros;
     }

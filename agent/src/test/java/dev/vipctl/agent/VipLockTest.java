@@ -66,6 +66,7 @@ class VipLockTest {
     @Test
     void closeReleasesTheLockAndClosingTwiceIsHarmless() throws Exception {
         VipLock lock = VipLock.acquire(directory, VIP, 0);
+        assertEquals(0, lock.waitedMicros(), "a free lock is no wait");
         assertTrue(verdict(startHolder(List.of(), directory, VIP)).startsWith("failed LOCK_TIMEOUT "), "held while open");
         lock.close();
         lock.close();

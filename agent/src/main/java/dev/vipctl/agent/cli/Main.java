@@ -120,7 +120,7 @@ public final class Main {
                 timings.mark("lock");
             }
             // Noted once the lock is held, so that a shared log's times follow its order.
-            log.note(invocation + ": start" + (lock != null && lock.waitedMicros() >= 1000
+            log.note(invocation + ": start" + (lock != null && lock.waitedMicros() > 0
                     ? " (waited " + millis(lock.waitedMicros()) + " for another vipctl on this VIP)" : ""));
             execute(settings, outcome, timings);
             exitCode = outcome.exitCode();
