@@ -10,7 +10,6 @@ import dev.vipctl.os.OsException;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -210,20 +209,14 @@ public final class Doctor {
         try {
             effective = Platforms.effectiveCapabilities(Files.readAllLines(processStatus));
         } catch (IOException e) {
-            add(skipped(PRIVILEGES, "cannot read " + describe(e)));
+            add(skipped(PRIVILEGES, "cannot read " + IoErrors.describe(e)));
             return null; // Unknown: the pcap check then finds out whether raw frames are allowed.
         } catch (IllegalArgumentException e) {
             add(skipped(PRIVILEGES, "cannot read the capabilities in " + processStatus + ": " + e.getMessage()));
             return null;
         }
         String held = String.format("effective capabilities (CapEff) %016x", effective);
-        List<String> missing = new ArrayList<>();
-        if ((effective & 1L << Platforms.CAP_NET_ADMIN) == 0) {
-            missing.add("CAP_NET_ADMIN");
-        }
-        if ((effective & 1L << Platforms.CAP_NET_RAW) == 0) {
-            missing.add("CAP_NET_RAW");
-        }
+        List<String> missing = Platforms.missingCapabilities(effective, true, true);
         if (missing.isEmpty()) {
             add(ok(PRIVILEGES, held + " include CAP_NET_ADMIN and CAP_NET_RAW"));
             return null;
@@ -254,7 +247,7 @@ public final class Doctor {
         try {
             nic = os.resolve(interfaceName);
         } catch (OsException e) {
-            add(fail(INTERFACE, e.getMessage(), "name an existing interface: ip -br link lists them", exitCode(e)));
+            add(fail(INTERFACE, e.getMessage(), "name an existing interface: ip -br link lists them", ExitCode.of(e.reason())));
             skipInterfaceChecks("interface " + interfaceName + " could not be looked up (see " + INTERFACE + ")");
             return;
         }
@@ -291,7 +284,7 @@ public final class Doctor {
             addresses = os.addresses(nic);
         } catch (OsException e) {
             add(fail(ADDRESSES, e.getMessage(), "none known: vipctl up lists the addresses the same way and would stop there;"
-                    + " please report the message", exitCode(e)));
+                    + " please report the message", ExitCode.of(e.reason())));
             return;
         }
         if (addresses.isEmpty()) {
@@ -347,7 +340,7 @@ public final class Doctor {
         try {
             return new int[] {ipv4Conf.read("all", key), ipv4Conf.read(interfaceName, key)};
         } catch (IOException e) {
-            add(skipped(key, "cannot read " + describe(e)));
+            add(skipped(key, "cannot read " + IoErrors.describe(e)));
             return null;
         }
     }
@@ -518,25 +511,6 @@ public final class Doctor {
     /** Creating a file needs write and search permission on the directory. */
     private static boolean mayCreateFilesIn(Path directory) {
         return Files.isWritable(directory) && Files.isExecutable(directory);
-    }
-
-    /** The code vipctl up ends with when the kernel answers so (as TakeoverEngine maps it). */
-    private static ExitCode exitCode(OsException e) {
-        switch (e.reason()) {
-            case NO_SUCH_INTERFACE:
-                return ExitCode.INTERFACE_UNAVAILABLE;
-            case NOT_PERMITTED:
-                return ExitCode.NOT_PRIVILEGED;
-            case IO:
-                return ExitCode.INTERNAL_ERROR;
-            default:
-                return ExitCode.OS_REFUSED;
-        }
-    }
-
-    /** The JDK names only the file when it is missing. */
-    private static String describe(IOException e) {
-        return e instanceof NoSuchFileException ? e.getMessage() + ": no such file" : e.getMessage();
     }
 
     private static String firstNonNull(String first, String second) {

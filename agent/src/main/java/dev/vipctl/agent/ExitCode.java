@@ -1,5 +1,7 @@
 package dev.vipctl.agent;
 
+import dev.vipctl.os.OsException;
+
 /**
  * The exit-code contract with whatever runs vipctl (a Management Layer, a script, an operator). Codes are stable:
  * add new ones at the end, never renumber. The same table is printed by {@code --help} and documented in the README.
@@ -34,6 +36,20 @@ public enum ExitCode {
 
     public String meaning() {
         return meaning;
+    }
+
+    /** The code for a failure of the OS layer, by its reason. */
+    public static ExitCode of(OsException.Reason reason) {
+        switch (reason) {
+            case NO_SUCH_INTERFACE:
+                return INTERFACE_UNAVAILABLE;
+            case NOT_PERMITTED:
+                return NOT_PRIVILEGED;
+            case IO:
+                return INTERNAL_ERROR;
+            default:
+                return OS_REFUSED;
+        }
     }
 
     /** The table as {@code --help} prints it. */

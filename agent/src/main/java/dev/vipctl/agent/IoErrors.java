@@ -23,4 +23,12 @@ public final class IoErrors {
         }
         return String.valueOf(e.getMessage());
     }
+
+    /** The file and why the operation on it failed ("/proc/x: no such file or directory"), or the message of any other I/O error. */
+    public static String describe(IOException e) {
+        if (e instanceof FileSystemException && ((FileSystemException) e).getFile() != null) {
+            return ((FileSystemException) e).getFile() + ": " + reason(e);
+        }
+        return String.valueOf(e.getMessage());
+    }
 }

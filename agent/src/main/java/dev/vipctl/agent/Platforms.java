@@ -16,8 +16,8 @@ import java.util.List;
  */
 public final class Platforms {
     /** linux/capability.h: CAP_NET_ADMIN 12 (configure addresses), CAP_NET_RAW 13 (send raw frames). */
-    static final int CAP_NET_ADMIN = 12;
-    static final int CAP_NET_RAW = 13;
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_NET_RAW = 13;
 
     private Platforms() {
     }
@@ -53,6 +53,15 @@ public final class Platforms {
         } catch (IOException | RuntimeException e) {
             return; // No /proc to ask: let the kernel's EPERM speak (mapped to the same exit code).
         }
+        List<String> missing = missingCapabilities(effective, addresses, rawFrames);
+        if (!missing.isEmpty()) {
+            throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "not privileged: missing " + String.join(" and ", missing)
+                    + "; run as root (sudo), or grant the capabilities (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)");
+        }
+    }
+
+    /** Of the capabilities asked for (changing addresses, raw frames), the names of those not in {@code effective}. */
+    static List<String> missingCapabilities(long effective, boolean addresses, boolean rawFrames) {
         List<String> missing = new ArrayList<>();
         if (addresses && (effective & 1L << CAP_NET_ADMIN) == 0) {
             missing.add("CAP_NET_ADMIN");
@@ -60,10 +69,7 @@ public final class Platforms {
         if (rawFrames && (effective & 1L << CAP_NET_RAW) == 0) {
             missing.add("CAP_NET_RAW");
         }
-        if (!missing.isEmpty()) {
-            throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "not privileged: missing " + String.join(" and ", missing)
-                    + "; run as root (sudo), or grant the capabilities (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)");
-        }
+        return missing;
     }
 
     /** The CapEff bit mask from the lines of /proc/self/status. */

@@ -17,7 +17,6 @@ import dev.vipctl.os.OsException;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -248,7 +247,7 @@ public final class TakeoverEngine implements AutoCloseable {
 
         if (!claims.isEmpty()) {
             Claimant first = claims.values().iterator().next();
-            outcome.result(ExitCode.SPLIT_BRAIN, what + " is up here, but " + String.join(", ", macs(claims.keySet())) + " also claim"
+            outcome.result(ExitCode.SPLIT_BRAIN, what + " is up here, but " + String.join(", ", Claimant.macs(claims.values())) + " also claim"
                     + (claims.size() == 1 ? "s" : "") + " it (split brain; first frame: " + first.firstFrame() + ")."
                     + (outcome.defences() > 0 ? " Defended " + outcome.defences() + " time(s), but clients may still reach the other host." : "")
                     + " Take it down on the other host, or check which host the clients reach");
@@ -302,14 +301,6 @@ public final class TakeoverEngine implements AutoCloseable {
         if (checks == null) {
             throw new IllegalStateException("the engine was started without a wire plan");
         }
-    }
-
-    private static List<String> macs(Collection<MacAddress> macs) {
-        List<String> words = new ArrayList<>();
-        for (MacAddress mac : macs) {
-            words.add(mac.toString());
-        }
-        return words;
     }
 
     /** "02:00:00:00:00:0a (answered in 0.31 ms)" for each MAC. */
@@ -401,7 +392,7 @@ public final class TakeoverEngine implements AutoCloseable {
         int prefix = primary.prefixLength();
         for (InterfaceAddress address : addresses) {
             if (address.has(AddressFlag.SECONDARY) && address.prefixLength() == prefix
-                    && (prefix == 0 || (address.address().ipv4Bits() ^ primary.address().ipv4Bits()) >>> (32 - prefix) == 0)) {
+                    && primary.address().inIpv4Subnet(address.address(), prefix)) {
                 found.add(address);
             }
         }
@@ -502,21 +493,7 @@ public final class TakeoverEngine implements AutoCloseable {
 
     /** The OS layer's message already says what it was doing and what the kernel answered. */
     private static TakeoverException translate(OsException e) {
-        ExitCode code;
-        switch (e.reason()) {
-            case NO_SUCH_INTERFACE:
-                code = ExitCode.INTERFACE_UNAVAILABLE;
-                break;
-            case NOT_PERMITTED:
-                code = ExitCode.NOT_PRIVILEGED;
-                break;
-            case IO:
-                code = ExitCode.INTERNAL_ERROR;
-                break;
-            default:
-                code = ExitCode.OS_REFUSED;
-        }
-        return new TakeoverException(code, e.getMessage(), e);
+        return new TakeoverException(ExitCode.of(e.reason()), e.getMessage(), e);
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class Vip {
                     + " addresses (224.0.0.0 and up) cannot be a VIP");
         }
         if (prefix != NO_PREFIX && prefix < 31) {
-            int hostMask = -1 >>> prefix;
+            int hostMask = ~IpAddress.ipv4Mask(prefix);
             if ((bits & hostMask) == 0) {
                 throw new IllegalArgumentException("'" + text + "' is the network address of its /" + prefix + " subnet, not a host address");
             }

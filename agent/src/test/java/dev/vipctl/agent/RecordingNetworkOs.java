@@ -108,8 +108,7 @@ final class RecordingNetworkOs implements NetworkOs {
     }
 
     private static boolean sameSubnet(InterfaceAddress a, InterfaceAddress b) {
-        return a.prefixLength() == b.prefixLength()
-                && (a.address().ipv4Bits() ^ b.address().ipv4Bits()) >>> (32 - a.prefixLength()) == 0;
+        return a.prefixLength() == b.prefixLength() && a.address().inIpv4Subnet(b.address(), a.prefixLength());
     }
 
     @Override

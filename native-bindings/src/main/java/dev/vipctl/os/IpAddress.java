@@ -79,6 +79,16 @@ public final class IpAddress {
         return (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
     }
 
+    /** The netmask of an IPv4 prefix length 0-32 as bits: /24 is 0xffffff00, /0 is 0 (Java shifts only by 0-31). */
+    public static int ipv4Mask(int prefixLength) {
+        return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+    }
+
+    /** Whether {@code other} is in this IPv4 address's subnet of the given prefix length. */
+    public boolean inIpv4Subnet(IpAddress other, int prefixLength) {
+        return ((ipv4Bits() ^ other.ipv4Bits()) & ipv4Mask(prefixLength)) == 0;
+    }
+
     public static IpAddress ofIpv4Bits(int bits) {
         return new IpAddress(new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16), (byte) (bits >>> 8), (byte) bits});
     }

@@ -155,7 +155,7 @@ final class RtnetlinkCodec {
         if (type == RTM_NEWADDR && ipv4 && address.prefixLength() < 31) {
             // The kernel does not derive the broadcast address (§1.1): addr | ~mask, as iproute2's "brd +" does.
             // /31 and /32 have none.
-            int mask = address.prefixLength() == 0 ? 0 : -1 << (32 - address.prefixLength());
+            int mask = IpAddress.ipv4Mask(address.prefixLength());
             putAttribute(message, IFA_BROADCAST, IpAddress.ofIpv4Bits(address.address().ipv4Bits() | ~mask).bytes());
         }
         if (label.length > 0) {

@@ -48,8 +48,7 @@ class PcapArpLinkKernelTest {
     @Test
     void announcementArrivesByteForByteAndMovesTheClientsNeighbourEntry() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host hostA = lab.hostA();
             // A Linux receiver updates an existing entry from a GARP but creates none (arp_accept is 0): so the client
             // starts out knowing the VIP at host B's MAC, as after B had it.
@@ -79,8 +78,6 @@ class PcapArpLinkKernelTest {
                 assertArrayEquals(expected.get(i), Arrays.copyOf(frame, ArpFrames.FRAME_LENGTH), "frame " + i);
             }
             assertEquals(hostA.mac().toString(), clientNeighbourMac(lab));
-        } finally {
-            lab.close();
         }
     }
 
@@ -92,8 +89,7 @@ class PcapArpLinkKernelTest {
     @Test
     void linuxTakesEachFormAsGratuitousButNotAReplyWithoutTargetMac() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host hostA = lab.hostA();
             lab.client().run("sysctl", "-q", "-w", "net.ipv4.neigh." + NamespaceLab.INTERFACE + ".locktime=" + ONE_HOUR_LOCKTIME);
             byte[] notGratuitous = ArpFrames.announcementReply(hostA.mac(), VIP);
@@ -116,16 +112,13 @@ class PcapArpLinkKernelTest {
                     assertEquals(hostA.mac().toString(), clientNeighbourMac(lab), mode + " form");
                 }
             }
-        } finally {
-            lab.close();
         }
     }
 
     @Test
     void probeIsAnsweredByTheHolderOfTheAddress() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host hostA = lab.hostA();
             NamespaceLab.Host hostB = lab.hostB();
             hostA.run("ip", "addr", "add", NamespaceLab.VIP_WITH_PREFIX, "dev", NamespaceLab.INTERFACE);
@@ -142,16 +135,13 @@ class PcapArpLinkKernelTest {
                 assertEquals(VIP, answer.senderIp(), answer.toString());
                 assertEquals(hostB.mac(), answer.targetMac(), answer.toString());
             }
-        } finally {
-            lab.close();
         }
     }
 
     @Test
     void framesTheLinkSentItselfAreNotReceived() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host hostB = lab.hostB();
             try (PcapArpLink link = openInNamespace(hostB.namespace(), NamespaceLab.INTERFACE)) {
                 try (Capture capture = Capture.start(lab.client(), hostB.mac(), 1)) {
@@ -167,8 +157,6 @@ class PcapArpLinkKernelTest {
                 assertTrue(returnedAfterDeadlineNanos < TimeUnit.SECONDS.toNanos(2),
                         "returned " + TimeUnit.NANOSECONDS.toMillis(returnedAfterDeadlineNanos) + " ms after the deadline");
             }
-        } finally {
-            lab.close();
         }
     }
 
@@ -179,8 +167,7 @@ class PcapArpLinkKernelTest {
     @Test
     void onlyIncomingArpIsReceived() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host hostB = lab.hostB();
             NamespaceLab.Host client = lab.client();
             try (PcapArpLink link = openInNamespace(hostB.namespace(), NamespaceLab.INTERFACE)) {
@@ -193,16 +180,13 @@ class PcapArpLinkKernelTest {
                         describe(first), "the client's answer, not host B's own request");
                 assertNull(second, () -> "received " + describe(second) + " after the answer");
             }
-        } finally {
-            lab.close();
         }
     }
 
     @Test
     void failuresNameTheInterfaceAndTheFix() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host hostA = lab.hostA();
             IOException missing = assertThrows(IOException.class, () -> openInNamespace(hostA.namespace(), "vipctl-none"));
             assertEquals("cannot open interface vipctl-none to send gratuitous ARP (No such device exists): "
@@ -223,8 +207,6 @@ class PcapArpLinkKernelTest {
                 assertEquals("cannot receive ARP frames on interface vgone (Error occurred in pcap_next_ex(): The interface disappeared): "
                         + "interface vgone does not exist (any more); check the interface name", goneWhileReceiving.getMessage());
             }
-        } finally {
-            lab.close();
         }
     }
 
@@ -232,8 +214,7 @@ class PcapArpLinkKernelTest {
     @Test
     void sendingPrintsNothingAndWithoutCapNetRawTheMessageSaysSo() throws Exception {
         Root.assumeRoot();
-        NamespaceLab lab = NamespaceLab.create();
-        try {
+        try (NamespaceLab lab = NamespaceLab.create()) {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> child = List.of(java, "-cp", System.getProperty("java.class.path"), OpenAndSend.class.getName(), NamespaceLab.INTERFACE);
 
@@ -248,8 +229,6 @@ class PcapArpLinkKernelTest {
             assertEquals("cannot open interface eth0 to send gratuitous ARP (socket: Operation not permitted): run as root, "
                     + "or give the java binary CAP_NET_RAW (setcap cap_net_raw+ep, or systemd AmbientCapabilities=CAP_NET_RAW)\n",
                     unprivileged.stdout);
-        } finally {
-            lab.close();
         }
     }
 

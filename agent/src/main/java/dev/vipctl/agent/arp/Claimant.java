@@ -2,6 +2,10 @@ package dev.vipctl.agent.arp;
 
 import dev.vipctl.os.MacAddress;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
 /**
  * Another MAC that spoke for the VIP: sent an ARP frame with the VIP as its sender address (an answer to our probe,
  * its own announcement, or a request from the VIP). Repeats from the same MAC are counted, not listed.
@@ -39,6 +43,15 @@ public final class Claimant {
     /** Frames received from it. */
     public int frames() {
         return frames;
+    }
+
+    /** Their MACs, in order, as text. */
+    public static List<String> macs(Collection<Claimant> claimants) {
+        List<String> macs = new ArrayList<>();
+        for (Claimant claimant : claimants) {
+            macs.add(claimant.mac.toString());
+        }
+        return macs;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.vipctl.agent.arp;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -44,23 +43,15 @@ public final class ReleaseCheck {
         return probes;
     }
 
-    private String macs() {
-        List<String> macs = new ArrayList<>();
-        for (Claimant holder : holders) {
-            macs.add(holder.mac().toString());
-        }
-        return String.join(", ", macs);
-    }
-
     /** For the report: what the state means, with the MACs. */
     public String describe() {
         switch (state) {
             case FREE:
                 return "free (no answer to a probe within " + probeWaitNanos / 1_000_000 + " ms)";
             case RELEASED:
-                return "released while waiting (answered by " + macs() + " at first; probe " + probes + " went unanswered)";
+                return "released while waiting (answered by " + String.join(", ", Claimant.macs(holders)) + " at first; probe " + probes + " went unanswered)";
             default:
-                return "still held by " + macs() + " after " + probes + " probes";
+                return "still held by " + String.join(", ", Claimant.macs(holders)) + " after " + probes + " probes";
         }
     }
 }

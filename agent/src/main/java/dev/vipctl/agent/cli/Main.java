@@ -452,7 +452,7 @@ public final class Main {
             Map<String, Object> release = new LinkedHashMap<>();
             release.put("result", check.state().word());
             release.put("probes", check.probes());
-            release.put("holders", macs(check.holders()));
+            release.put("holders", Claimant.macs(check.holders()));
             wire.put("releaseCheck", release);
         }
         List<Object> claims = new ArrayList<>();
@@ -479,14 +479,6 @@ public final class Main {
         wire.put("defendMs", settings.checks.defendMillis());
         wire.put("defences", outcome.defences());
         return wire;
-    }
-
-    private static List<String> macs(List<Claimant> claimants) {
-        List<String> macs = new ArrayList<>();
-        for (Claimant claimant : claimants) {
-            macs.add(claimant.mac().toString());
-        }
-        return macs;
     }
 
     private static Map<String, Object> errorJson(String command, TakeoverException e) {

@@ -277,13 +277,13 @@ public final class Settings {
             throw new IllegalArgumentException("--verify-peer " + e.getMessage());
         }
         int prefix = vip.prefixLength();
-        int hostBits = prefix == 32 ? 0 : -1 >>> prefix;
+        int hostBits = ~IpAddress.ipv4Mask(prefix);
         int vipNetwork = vip.address().ipv4Bits() & ~hostBits;
         if (peer.equals(vip.address())) {
             throw new IllegalArgumentException("--verify-peer " + text + " is the VIP itself; name another host in its subnet, e.g. the gateway");
         }
         // A /32 VIP says nothing about the segment, so any address may be on it.
-        if (prefix < 32 && (peer.ipv4Bits() & ~hostBits) != vipNetwork) {
+        if (prefix < 32 && !vip.address().inIpv4Subnet(peer, prefix)) {
             throw new IllegalArgumentException("--verify-peer " + text + " is outside the VIP's subnet " + IpAddress.ofIpv4Bits(vipNetwork) + "/" + prefix
                     + ": ARP reaches only the VIP's own segment");
         }
