@@ -15,6 +15,9 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  * orphaned inode while the next vipctl creates and locks a new file, both believing they hold the lock. They are
  * empty, one per VIP and namespace ever used, and {@link #DEFAULT_DIRECTORY} is emptied at every boot.
  *
- * <p>One JVM must not take the same lock twice. FileChannel's JVM-wide overlap check makes the second {@code acquire}
- * wait as if another process held the lock, and when it gives up, closing its descriptor drops the first holder's
- * kernel lock too (POSIX record locks belong to the process, and any close of the file releases them).
+ * <p>Within one JVM (the resident agent runs requests side by side) holders take turns before they open the file:
+ * POSIX record locks belong to the process, so a second descriptor of the same file would find the lock its own, and
+ * closing that descriptor would drop the first holder's lock.
  */
 public final class VipLock implements AutoCloseable {
     /**
@@ -58,12 +61,17 @@ public final class VipLock implements AutoCloseable {
     private static final Set<OpenOption> OPEN_OPTIONS =
             Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
+    /** One permit per lock file: who in this JVM may open it (see the class comment). */
+    private static final ConcurrentMap<Path, Semaphore> TURNS_IN_THIS_JVM = new ConcurrentHashMap<>();
+
     private final Path file;
+    private final Semaphore turn;
     private final FileChannel channel;
     private final long waitedMicros;
 
-    private VipLock(Path file, FileChannel channel, long waitedMicros) {
+    private VipLock(Path file, Semaphore turn, FileChannel channel, long waitedMicros) {
         this.file = file;
+        this.turn = turn;
         this.channel = channel;
         this.waitedMicros = waitedMicros;
     }
@@ -84,29 +92,63 @@ public final class VipLock implements AutoCloseable {
         long startNanos = System.nanoTime();
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         Path file = lockDirectory.resolve(fileName(vip, networkNamespaceId()));
-        FileChannel channel = open(lockDirectory, file);
+        Semaphore turn = turnInThisJvm(file);
         long refusedNanos = 0;
+        boolean myTurn = false;
+        FileChannel channel = null;
         try {
+            myTurn = turn.tryAcquire();
+            if (!myTurn) {
+                refusedNanos = System.nanoTime();
+                myTurn = turn.tryAcquire(Math.max(0, timeoutNanos - (refusedNanos - startNanos)), TimeUnit.NANOSECONDS);
+                if (!myTurn) {
+                    throw stillLocked(vip, timeoutMillis, file);
+                }
+            }
+            channel = open(lockDirectory, file);
             while (!tryLock(channel, file)) {
                 if (refusedNanos == 0) {
                     refusedNanos = System.nanoTime();
                 }
                 if (System.nanoTime() - startNanos >= timeoutNanos) {
-                    throw new TakeoverException(ExitCode.LOCK_TIMEOUT, "VIP " + vip + " is still locked after " + timeoutMillis
-                            + " ms (" + file + "): another vipctl is working on this VIP; raise --lock-timeout-ms, or find it with: fuser "
-                            + file);
+                    throw stillLocked(vip, timeoutMillis, file);
                 }
                 Thread.sleep(POLL_PAUSE_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            release(channel);
+            giveUp(myTurn ? turn : null, channel);
             throw new TakeoverException(ExitCode.INTERNAL_ERROR, "interrupted while waiting for the lock " + file, e);
         } catch (TakeoverException e) {
-            release(channel);
+            giveUp(myTurn ? turn : null, channel);
             throw e;
         }
-        return new VipLock(file, channel, refusedNanos == 0 ? 0 : (System.nanoTime() - refusedNanos) / 1000);
+        return new VipLock(file, turn, channel, refusedNanos == 0 ? 0 : (System.nanoTime() - refusedNanos) / 1000);
+    }
+
+    private static Semaphore turnInThisJvm(Path file) {
+        Semaphore turn = TURNS_IN_THIS_JVM.get(file);
+        if (turn == null) {
+            Semaphore mine = new Semaphore(1);
+            turn = TURNS_IN_THIS_JVM.putIfAbsent(file, mine);
+            turn = turn == null ? mine : turn;
+        }
+        return turn;
+    }
+
+    /** Undoes a partial acquire: closes the descriptor if it was opened, then gives back this JVM's turn if it was taken. */
+    private static void giveUp(Semaphore turn, FileChannel channel) {
+        if (channel != null) {
+            release(channel);
+        }
+        if (turn != null) {
+            turn.release();
+        }
+    }
+
+    private static TakeoverException stillLocked(IpAddress vip, long timeoutMillis, Path file) {
+        return new TakeoverException(ExitCode.LOCK_TIMEOUT, "VIP " + vip + " is still locked after " + timeoutMillis
+                + " ms (" + file + "): another vipctl is working on this VIP; raise --lock-timeout-ms, or find it with: fuser " + file);
     }
 
     private static String fileName(IpAddress vip, String networkNamespaceId) {
@@ -179,7 +221,10 @@ public final class VipLock implements AutoCloseable {
 
     /** Releases the lock; the file stays (see the class comment). Closing again does nothing. */
     @Override
-    public void close() {
-        release(channel);
+    public synchronized void close() {
+        if (channel.isOpen()) {
+            release(channel);
+            turn.release();
+        }
     }
 }

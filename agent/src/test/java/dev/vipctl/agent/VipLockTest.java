@@ -127,12 +127,39 @@ class VipLockTest {
         assertNull(releaserFailure.get());
     }
 
-    /** Misuse (see VipLock's class comment), but it must read as a timeout, not escape as OverlappingFileLockException. */
+    /** The resident agent's case: two requests for one VIP in one JVM take turns, and the second keeps the kernel lock. */
     @Test
-    void aSecondAcquireInThisJvmWaitsAsIfAnotherProcessHeldTheLock() throws Exception {
-        try (VipLock lock = VipLock.acquire(directory, VIP, 0)) {
-            assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 20)).exitCode());
+    void twoHoldersInOneJvmTakeTurnsAndTheKernelLockOutlivesTheFirst() throws Exception {
+        VipLock first = VipLock.acquire(directory, VIP, 0);
+        assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 20)).exitCode(),
+                "a second holder in this JVM waits like one in another process");
+        assertTrue(verdict(startHolder(List.of(), directory, VIP)).startsWith("failed LOCK_TIMEOUT "),
+                "the timed-out second acquire did not drop the first holder's kernel lock");
+
+        AtomicReference<VipLock> second = new AtomicReference<>();
+        AtomicReference<Exception> secondFailure = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                second.set(VipLock.acquire(directory, VIP, 60_000));
+            } catch (TakeoverException e) {
+                secondFailure.set(e);
+            }
+        });
+        waiter.start();
+        while (waiter.getState() != Thread.State.TIMED_WAITING && waiter.isAlive()) {
+            Thread.sleep(1);
         }
+        first.close();
+        first.close(); // a second close must not hand out a second turn
+        waiter.join(10_000);
+        assertNull(secondFailure.get());
+        try (VipLock held = second.get()) {
+            assertTrue(held.waitedMicros() > 0, "the second holder waited for the first");
+            assertTrue(verdict(startHolder(List.of(), directory, VIP)).startsWith("failed LOCK_TIMEOUT "), "the second holder has the kernel lock");
+            assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 0)).exitCode(),
+                    "closing the first holder twice gave out only one turn");
+        }
+        VipLock.acquire(directory, VIP, 0).close();
     }
 
     @Test
