@@ -46,12 +46,22 @@ public final class Main {
         }
     };
 
+    /** Who ran the command, for the JSON's {@code servedBy} and the log: a process of its own, or the resident agent. */
+    static final String SERVED_BY_PROCESS = "process";
+    static final String SERVED_BY_AGENT = "agent";
+
     private final PrintStream out;
     private final PrintStream err;
+    private final String servedBy;
 
     Main(PrintStream out, PrintStream err) {
+        this(out, err, SERVED_BY_PROCESS);
+    }
+
+    Main(PrintStream out, PrintStream err, String servedBy) {
         this.out = out;
         this.err = err;
+        this.servedBy = servedBy;
     }
 
     public static void main(String[] args) {
@@ -104,6 +114,9 @@ public final class Main {
         if (settings.command == Settings.Command.DOCTOR) {
             return doctor(settings, log);
         }
+        if (settings.command == Settings.Command.AGENT) {
+            return ResidentAgent.run(settings, out, err);
+        }
         timings.mark("validate");
         String invocation = settings.command.word() + " " + settings.interfaceName + " " + settings.vip
                 + (settings.label == null ? "" : " label " + settings.label);
@@ -120,8 +133,8 @@ public final class Main {
                 timings.mark("lock");
             }
             // Noted once the lock is held, so that a shared log's times follow its order.
-            log.note(invocation + ": start" + (lock != null && lock.waitedMicros() > 0
-                    ? " (waited " + millis(lock.waitedMicros()) + " for another vipctl on this VIP)" : ""));
+            log.note(invocation + ": start" + (servedBy.equals(SERVED_BY_AGENT) ? " in the resident agent" : "")
+                    + (lock != null && lock.waitedMicros() > 0 ? " (waited " + millis(lock.waitedMicros()) + " for another vipctl on this VIP)" : ""));
             execute(settings, outcome, timings);
             exitCode = outcome.exitCode();
             message = exitCode == ExitCode.OK ? success(settings, outcome, timings) : outcome.message();
@@ -372,9 +385,10 @@ public final class Main {
         }
     }
 
-    private static Map<String, Object> json(Settings settings, Outcome outcome, ExitCode exitCode, String message, Map<String, Long> micros) {
+    private Map<String, Object> json(Settings settings, Outcome outcome, ExitCode exitCode, String message, Map<String, Long> micros) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("command", settings.command.word());
+        json.put("servedBy", servedBy);
         json.put("outcome", outcomeWord(exitCode));
         json.put("exitCode", exitCode.code());
         json.put("exitName", exitCode.name());
@@ -501,6 +515,7 @@ public final class Main {
                 + "  status --interface IF --vip A.B.C.D     is it configured here (prefix, label, flags)?\n"
                 + "  probe  --interface IF --vip A.B.C.D     who answers for it on the segment right now (MACs, times)?\n"
                 + "  doctor --interface IF                   privileges, libpcap, link, sysctls: what stops up\n"
+                + "  agent  --interface IF                   stay resident: the launcher hands it up/down, no JVM start\n"
                 + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
                 + "  bench  [--cycles N] [--runs N]          time up/down in a throwaway lab\n"
                 + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
@@ -509,7 +524,7 @@ public final class Main {
         String footer = "\n" + ExitCode.table() + "\nConfig file (--config): a properties file with the long option names as keys,\n"
                 + "e.g. interface=eth0, vip=198.51.100.100/24, label=eth0:1, garp-count=3, log-file=/var/log/vipctl.log.\n";
         PrintWriter writer = new PrintWriter(out);
-        new HelpFormatter().printHelp(writer, 100, "vipctl up|down|status|probe|doctor|demo|bench [options]", header, Settings.OPTIONS, 2, 2, footer, false);
+        new HelpFormatter().printHelp(writer, 100, "vipctl up|down|status|probe|doctor|agent|demo|bench [options]", header, Settings.OPTIONS, 2, 2, footer, false);
         writer.flush();
     }
 

@@ -36,7 +36,7 @@ import java.util.ArrayList;
 public final class Settings {
     /** The subcommands. */
     public enum Command {
-        UP, DOWN, STATUS, PROBE, DOCTOR, DEMO, BENCH;
+        UP, DOWN, STATUS, PROBE, DOCTOR, AGENT, DEMO, BENCH;
 
         String word() {
             return name().toLowerCase(Locale.ROOT);
@@ -63,6 +63,8 @@ public final class Settings {
     static final String LOCK_DIR = "lock-dir";
     static final String CYCLES = "cycles";
     static final String RUNS = "runs";
+    static final String AGENT_DIR = "agent-dir";
+    static final String AGENT_GROUP = "agent-group";
     static final String HELP = "help";
     static final String VERSION = "version";
 
@@ -74,6 +76,8 @@ public final class Settings {
     private static final List<String> STATUS_OPTIONS = List.of(INTERFACE, VIP);
     private static final List<String> PROBE_OPTIONS = List.of(INTERFACE, VIP, PROBE_WAIT);
     private static final List<String> DOCTOR_OPTIONS = List.of(INTERFACE, LOCK_DIR);
+    /** No --json: the agent runs until stopped and reports in its log. */
+    private static final List<String> AGENT_OPTIONS = List.of(INTERFACE, AGENT_DIR, AGENT_GROUP, LOG_FILE, QUIET, CONFIG);
     private static final List<String> BENCH_OPTIONS = List.of(CYCLES, RUNS);
     /** Keys a config file may not set: they describe the invocation itself. */
     private static final Set<String> COMMAND_LINE_ONLY = Set.of(CONFIG, HELP, VERSION);
@@ -83,6 +87,8 @@ public final class Settings {
     /** Room for one default 'up' (about 2.1 s with its announcement) ahead in the queue, and then some. */
     static final int DEFAULT_LOCK_TIMEOUT_MILLIS = 5000;
     static final int MAX_LOCK_TIMEOUT_MILLIS = 600_000;
+    /** Where the resident agent's request FIFO lives; the launcher looks here too (VIPCTL_AGENT_DIR overrides both). */
+    static final Path DEFAULT_AGENT_DIRECTORY = Path.of("/run/vipctl/agent");
     static final int DEFAULT_CYCLES = 1000;
     static final int DEFAULT_RUNS = 20;
 
@@ -122,6 +128,11 @@ public final class Settings {
                             + " (default " + DEFAULT_LOCK_TIMEOUT_MILLIS + "); then exit " + ExitCode.LOCK_TIMEOUT.code()).build())
             .addOption(Option.builder().longOpt(LOCK_DIR).hasArg().argName("DIR")
                     .desc("up, down: directory of the per-VIP lock files (default " + VipLock.DEFAULT_DIRECTORY + ")").build())
+            .addOption(Option.builder().longOpt(AGENT_DIR).hasArg().argName("DIR")
+                    .desc("agent: directory of its request FIFO, where the launcher finds it (default " + DEFAULT_AGENT_DIRECTORY
+                            + ", or $VIPCTL_AGENT_DIR)").build())
+            .addOption(Option.builder().longOpt(AGENT_GROUP).hasArg().argName("GROUP")
+                    .desc("agent: members of this group may hand it requests too (default: root only)").build())
             .addOption(Option.builder().longOpt(JSON).desc("print one JSON object with the outcome and per-phase timings (µs) on stdout").build())
             .addOption(Option.builder().longOpt(LOG_FILE).hasArg().argName("PATH").desc("append timestamped lines about this run to PATH").build())
             .addOption(Option.builder("q").longOpt(QUIET).desc("print nothing on success (errors still go to stderr)").build())
@@ -149,6 +160,8 @@ public final class Settings {
     boolean json;
     boolean quiet;
     Path logFile;
+    Path agentDirectory;
+    String agentGroup;
     int cycles;
     int runs;
 
@@ -218,6 +231,11 @@ public final class Settings {
         interfaceName = checkInterfaceName(values.require(INTERFACE, command));
         if (command == Command.DOCTOR) {
             lockDirectory = lockDirectory(values);
+            return;
+        }
+        if (command == Command.AGENT) {
+            agentDirectory = agentDirectory(values);
+            agentGroup = values.has(AGENT_GROUP) ? checkGroup(values.get(AGENT_GROUP), values.source(AGENT_GROUP)) : null;
             return;
         }
         String vipText = values.require(VIP, command);
@@ -312,6 +330,31 @@ public final class Settings {
         return path;
     }
 
+    private static Path agentDirectory(Values values) throws TakeoverException {
+        String text = values.has(AGENT_DIR) ? values.get(AGENT_DIR) : System.getenv("VIPCTL_AGENT_DIR");
+        if (text == null || text.isEmpty()) {
+            return DEFAULT_AGENT_DIRECTORY;
+        }
+        String source = values.has(AGENT_DIR) ? values.source(AGENT_DIR) : "VIPCTL_AGENT_DIR";
+        Path path = Path.of(text);
+        if (!path.isAbsolute()) {
+            throw bad(source + " " + text + " must be an absolute path: the launcher looks for the agent there");
+        }
+        if (Files.exists(path) && !Files.isDirectory(path)) {
+            throw bad(source + " " + text + " exists and is not a directory");
+        }
+        return path;
+    }
+
+    private static String checkGroup(String name, String source) throws TakeoverException {
+        try {
+            Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+        } catch (IOException e) {
+            throw bad(source + " " + name + ": no such group on this host");
+        }
+        return name;
+    }
+
     /** The first argument that is a command word, or "" (for the JSON of a command line that did not parse). */
     static String commandWordIn(String[] args) {
         for (String arg : args) {
@@ -359,6 +402,8 @@ public final class Settings {
             case DOCTOR:
                 allowed.addAll(DOCTOR_OPTIONS);
                 break;
+            case AGENT:
+                return AGENT_OPTIONS;
             case BENCH:
                 return BENCH_OPTIONS;
             default:

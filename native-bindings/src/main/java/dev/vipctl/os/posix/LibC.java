@@ -30,4 +30,10 @@ public final class LibC {
     public static native NativeLong recv(int fd, Pointer buffer, NativeLong length, int flags);
 
     public static native int close(int fd);
+
+    /** The resident agent's request FIFO; {@code mode_t} is a 32-bit unsigned int on Linux, AIX and Solaris. */
+    public static native int mkfifo(String path, int mode);
+
+    /** The only way to set the sticky bit (java.nio has no attribute for it). */
+    public static native int chmod(String path, int mode);
 }
