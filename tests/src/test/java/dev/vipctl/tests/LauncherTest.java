@@ -59,6 +59,36 @@ class LauncherTest {
         }
     }
 
+    /** Built at package time (CI runs as root): vipctl's own classes then come out of the archive, not the jars. */
+    @Test
+    void theBuildJdksStartUpCacheIsBuiltAndUsed() {
+        Root.assumeRoot();
+        Launcher.assertPackaged();
+        assertClassesComeFromTheCache(List.of(), "-Xshare:on");
+    }
+
+    @Test
+    void vipctlCacheBuildsAnAotCacheForJdk25ThatIsUsed() {
+        Assumptions.assumeTrue(Files.isExecutable(JDK_25.resolve("bin/java")), "skipped: no JDK 25 at " + JDK_25);
+        Root.assumeRoot();
+        Launcher.assertPackaged();
+        List<String> jdk25 = List.of("env", "JAVA_HOME=" + JDK_25);
+        Shell.Result cache = Launcher.runWith(jdk25, "cache");
+        assertEquals(0, cache.exitCode, Launcher.describe(cache));
+        assertTrue(cache.stdout.matches("vipctl: start-up cache for Java 25[^\\n]*\\.aot\\n"), cache.stdout);
+        assertClassesComeFromTheCache(jdk25, "-XX:AOTMode=on");
+    }
+
+    /** {@code strict} makes a cache that cannot be mapped an error instead of a silent slow start. */
+    private static void assertClassesComeFromTheCache(List<String> environment, String strict) {
+        List<String> prefix = new java.util.ArrayList<>(List.of("env", "VIPCTL_JAVA_OPTS=" + strict + " -Xlog:class+load=info:stdout"));
+        prefix.addAll(environment.isEmpty() ? List.of() : environment.subList(1, environment.size()));
+        Shell.Result version = Launcher.runWith(prefix, "--version");
+        assertEquals(0, version.exitCode, Launcher.describe(version));
+        assertTrue(version.stdout.contains("dev.vipctl.agent.cli.Main source: shared objects file"),
+                "Main loaded from the cache:\n" + version.stdout.lines().filter(line -> line.contains("dev.vipctl")).findFirst().orElse(""));
+    }
+
     private static String[] concat(List<String> first, List<String> second) {
         String[] all = new String[first.size() + second.size()];
         for (int i = 0; i < all.length; i++) {

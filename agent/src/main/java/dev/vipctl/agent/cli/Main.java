@@ -19,6 +19,7 @@ import dev.vipctl.lab.Demo;
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.MacAddress;
+import dev.vipctl.os.posix.LibC;
 import org.apache.commons.cli.HelpFormatter;
 
 import java.io.IOException;
@@ -66,9 +67,30 @@ public final class Main {
 
     public static void main(String[] args) {
         long mainNanos = System.nanoTime();
+        loadNativeBindingsInTheBackground();
         int code = new Main(System.out, System.err).run(args, new Timings(mainNanos, launchToMainMicros()));
         System.out.flush();
         System.exit(code);
+    }
+
+    /**
+     * JNA's start-up (its native library, then libc's bindings: about 25 ms in a cold JVM) on the second core while
+     * this thread parses the command line and takes the lock; the first native call then finds it done. A daemon
+     * thread: a command that needs no native call exits without waiting for it.
+     */
+    private static void loadNativeBindingsInTheBackground() {
+        Thread loader = new Thread("vipctl-load-native") {
+            @Override
+            public void run() {
+                try {
+                    Class.forName(LibC.class.getName());
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // The first native call fails the same way on the main thread and reports it there.
+                }
+            }
+        };
+        loader.setDaemon(true);
+        loader.start();
     }
 
     private static long launchToMainMicros() {
