@@ -538,6 +538,7 @@ public final class Main {
                 + "  probe  --interface IF --vip A.B.C.D     who answers for it on the segment right now (MACs, times)?\n"
                 + "  doctor --interface IF                   privileges, libpcap, link, sysctls: what stops up\n"
                 + "  agent  --interface IF                   stay resident: the launcher hands it up/down, no JVM start\n"
+                + "  cache                                   (launcher) build this Java runtime's start-up cache\n"
                 + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
                 + "  bench  [--cycles N] [--runs N]          time up/down in a throwaway lab\n"
                 + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
