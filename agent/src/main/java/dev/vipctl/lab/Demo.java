@@ -79,7 +79,7 @@ public final class Demo {
         return Path.of(home, "bin", "vipctl");
     }
 
-    private static boolean onPath(String command) {
+    static boolean onPath(String command) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
             if (Files.isExecutable(Path.of(dir, command))) {
                 return true;

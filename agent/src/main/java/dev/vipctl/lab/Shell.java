@@ -29,6 +29,11 @@ public final class Shell {
 
     /** Runs the command, waits at most 30 s, and returns whatever it exited with. */
     public static Result run(List<String> command) {
+        return run(command, 30);
+    }
+
+    /** Runs the command, waits at most {@code timeoutSeconds}, and returns whatever it exited with. */
+    public static Result run(List<String> command, long timeoutSeconds) {
         Process process;
         try {
             process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -40,9 +45,9 @@ public final class Shell {
             StreamCollector err = new StreamCollector(process.getErrorStream());
             out.start();
             err.start();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("timed out after 30 s: " + String.join(" ", command));
+                throw new IllegalStateException("timed out after " + timeoutSeconds + " s: " + String.join(" ", command));
             }
             out.join();
             err.join();

@@ -4,12 +4,12 @@ import java.util.Collection;
 import java.util.Map;
 
 /** Writes the one JSON object a run prints: strings, numbers, booleans, lists and nested objects, nothing more. */
-final class Json {
+public final class Json {
     private Json() {
     }
 
     /** Renders maps as objects, collections as arrays, numbers and booleans as themselves, null as null, the rest as strings. */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         append(out, value);
         return out.toString();

@@ -131,7 +131,8 @@ public final class Main {
             return Demo.run(out, err);
         }
         if (settings.command == Settings.Command.BENCH) {
-            return Bench.run(settings.cycles, settings.runs, out, err);
+            settings.bench.commandLine = "vipctl " + String.join(" ", args);
+            return Bench.run(settings.bench, out, err);
         }
         if (settings.command == Settings.Command.DOCTOR) {
             return doctor(settings, log);
@@ -540,7 +541,7 @@ public final class Main {
                 + "  agent  --interface IF                   stay resident: the launcher hands it up/down, no JVM start\n"
                 + "  cache                                   (launcher) build this Java runtime's start-up cache\n"
                 + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
-                + "  bench  [--cycles N] [--runs N]          time up/down in a throwaway lab\n"
+                + "  bench  --lab [--compare-shell] | --interface IF --vip A.B.C.D/P   time up/down, and the old ways\n"
                 + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
                 + "'up' and 'down' on one VIP wait for each other (--lock-timeout-ms).\n"
                 + "'down' refuses the interface's own address (primary, unlabelled) unless --force.\n\nOptions:\n";

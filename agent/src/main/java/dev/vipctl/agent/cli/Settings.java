@@ -9,6 +9,7 @@ import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.GarpMode;
+import dev.vipctl.lab.Bench;
 import dev.vipctl.os.IpAddress;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -63,6 +64,11 @@ public final class Settings {
     static final String LOCK_DIR = "lock-dir";
     static final String CYCLES = "cycles";
     static final String RUNS = "runs";
+    static final String LAB = "lab";
+    static final String COMPARE_SHELL = "compare-shell";
+    static final String SWITCHOVERS = "switchovers";
+    static final String CSV = "csv";
+    static final String REPORT = "report";
     static final String AGENT_DIR = "agent-dir";
     static final String AGENT_GROUP = "agent-group";
     static final String HELP = "help";
@@ -78,7 +84,7 @@ public final class Settings {
     private static final List<String> DOCTOR_OPTIONS = List.of(INTERFACE, LOCK_DIR);
     /** No --json: the agent runs until stopped and reports in its log. */
     private static final List<String> AGENT_OPTIONS = List.of(INTERFACE, AGENT_DIR, AGENT_GROUP, LOG_FILE, QUIET, CONFIG);
-    private static final List<String> BENCH_OPTIONS = List.of(CYCLES, RUNS);
+    private static final List<String> BENCH_OPTIONS = List.of(LAB, INTERFACE, VIP, COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS, JSON, CSV, REPORT, CONFIG);
     /** Keys a config file may not set: they describe the invocation itself. */
     private static final Set<String> COMMAND_LINE_ONLY = Set.of(CONFIG, HELP, VERSION);
 
@@ -89,8 +95,10 @@ public final class Settings {
     static final int MAX_LOCK_TIMEOUT_MILLIS = 600_000;
     /** Where the resident agent's request FIFO lives; the launcher looks here too (VIPCTL_AGENT_DIR overrides both). */
     static final Path DEFAULT_AGENT_DIRECTORY = Path.of("/run/vipctl/agent");
-    static final int DEFAULT_CYCLES = 1000;
+    /** Each in-process cycle spends the release check's 30 ms probe wait. */
+    static final int DEFAULT_CYCLES = 200;
     static final int DEFAULT_RUNS = 20;
+    static final int DEFAULT_SWITCHOVERS = 10;
 
     static final Options OPTIONS = new Options()
             .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF").desc("network interface, e.g. eth0").build())
@@ -138,10 +146,19 @@ public final class Settings {
             .addOption(Option.builder("q").longOpt(QUIET).desc("print nothing on success (errors still go to stderr)").build())
             .addOption(Option.builder("c").longOpt(CONFIG).hasArg().argName("FILE")
                     .desc("read settings from a properties file; keys are the long option names (interface=eth0); the command line wins").build())
+            .addOption(Option.builder().longOpt(LAB).desc("bench: in a throwaway namespace lab (else on --interface with --vip)").build())
+            .addOption(Option.builder().longOpt(COMPARE_SHELL)
+                    .desc("bench --lab: also time the old ways (ip addr add + arping -U; ifconfig where present), side by side").build())
             .addOption(Option.builder().longOpt(CYCLES).hasArg().argName("N")
                     .desc("bench: in-process up/down cycles, 1-100000 (default " + DEFAULT_CYCLES + ")").build())
             .addOption(Option.builder().longOpt(RUNS).hasArg().argName("N")
-                    .desc("bench: whole-process up/down runs of the launcher, 1-1000 (default " + DEFAULT_RUNS + ")").build())
+                    .desc("bench: whole-process up/down runs per way, 1-1000 (default " + DEFAULT_RUNS + ")").build())
+            .addOption(Option.builder().longOpt(SWITCHOVERS).hasArg().argName("N")
+                    .desc("bench --lab: switchovers per way while a client pings the VIP every 1 ms, 0-1000 (default "
+                            + DEFAULT_SWITCHOVERS + "; 0 skips the blackout)").build())
+            .addOption(Option.builder().longOpt(CSV).desc("bench: one summary row per series as CSV on stdout instead of the table").build())
+            .addOption(Option.builder().longOpt(REPORT).hasArg().argName("FILE.html")
+                    .desc("bench: also write an HTML page with an SVG latency chart per measurement").build())
             .addOption(Option.builder("h").longOpt(HELP).desc("print this help").build())
             .addOption(Option.builder().longOpt(VERSION).desc("print the version").build());
 
@@ -162,8 +179,7 @@ public final class Settings {
     Path logFile;
     Path agentDirectory;
     String agentGroup;
-    int cycles;
-    int runs;
+    final Bench.Plan bench = new Bench.Plan();
 
     private Settings() {
     }
@@ -220,8 +236,7 @@ public final class Settings {
             return;
         }
         if (command == Command.BENCH) {
-            cycles = values.integer(CYCLES, DEFAULT_CYCLES, 1, 100_000);
-            runs = values.integer(RUNS, DEFAULT_RUNS, 1, 1000);
+            fillBench(values);
             return;
         }
         json = values.flag(JSON);
@@ -283,6 +298,44 @@ public final class Settings {
                 break;
             default:
                 break;
+        }
+    }
+
+    private void fillBench(Values values) throws TakeoverException {
+        bench.lab = values.flag(LAB);
+        if (bench.lab == values.has(INTERFACE)) {
+            throw bad("bench runs either in a throwaway lab (--lab) or on a given interface (--interface IF --vip A.B.C.D/P): give one");
+        }
+        if (bench.lab) {
+            for (String interfaceOnly : List.of(VIP)) {
+                if (values.has(interfaceOnly)) {
+                    throw bad(values.source(interfaceOnly) + " applies to bench on --interface; the lab uses its own VIP");
+                }
+            }
+        } else {
+            bench.interfaceName = checkInterfaceName(values.get(INTERFACE));
+            try {
+                bench.vip = Vip.parse(values.require(VIP, command), true);
+            } catch (IllegalArgumentException e) {
+                throw bad("--vip " + e.getMessage());
+            }
+            for (String labOnly : List.of(COMPARE_SHELL, SWITCHOVERS)) {
+                if (labOnly.equals(COMPARE_SHELL) ? values.flag(labOnly) : values.has(labOnly)) {
+                    throw bad(values.source(labOnly) + " needs --lab: only there does a peer host see the wire and a client ping the VIP");
+                }
+            }
+        }
+        bench.compareShell = values.flag(COMPARE_SHELL);
+        bench.cycles = values.integer(CYCLES, DEFAULT_CYCLES, 1, 100_000);
+        bench.runs = values.integer(RUNS, DEFAULT_RUNS, 1, 1000);
+        bench.switchovers = bench.lab ? values.integer(SWITCHOVERS, DEFAULT_SWITCHOVERS, 0, 1000) : 0;
+        bench.json = values.flag(JSON);
+        bench.csv = values.flag(CSV);
+        if (bench.json && bench.csv) {
+            throw bad("--json and --csv both choose what goes to stdout: give one");
+        }
+        if (values.has(REPORT)) {
+            bench.report = checkWritableFile(values.get(REPORT), values.source(REPORT));
         }
     }
 
@@ -434,19 +487,23 @@ public final class Settings {
     }
 
     private static Path checkLogFile(String text) throws TakeoverException {
+        return checkWritableFile(text, "--log-file");
+    }
+
+    /** Opened for appending now, so that a file that cannot be written stops the run before anything changes, not after it. */
+    private static Path checkWritableFile(String text, String source) throws TakeoverException {
         Path path = Path.of(text);
         if (Files.isDirectory(path)) {
-            throw bad("--log-file " + text + " is a directory; name a file in it");
+            throw bad(source + " " + text + " is a directory; name a file in it");
         }
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
-            throw bad("--log-file " + text + ": directory " + parent + " does not exist");
+            throw bad(source + " " + text + ": directory " + parent + " does not exist");
         }
-        // Opened now, so that a log that cannot be written stops the run before anything changes, not after it.
         try {
             Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
         } catch (IOException e) {
-            throw bad("--log-file " + text + ": cannot append to it (" + IoErrors.reason(e) + ")");
+            throw bad(source + " " + text + ": cannot append to it (" + IoErrors.reason(e) + ")");
         }
         return path;
     }

@@ -1,0 +1,131 @@
+package dev.vipctl.tests;
+
+import dev.vipctl.lab.Shell;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code vipctl bench} runs and its output is well formed: the table, JSON, CSV and HTML report. It never checks how
+ * fast anything was (machines here are shared); only that every figure is there and consistent.
+ */
+class BenchLabTest {
+    /** Only for root and the launcher; the bench builds its own labs. */
+    @RegisterExtension
+    static final LabExtension LAB = new LabExtension();
+
+    /** Generous: a bench that is slow here is not a failure, only one that hangs. */
+    private static final long BENCH_TIMEOUT_SECONDS = 300;
+    private static final List<String> LAB_WAYS = List.of("vipctl up, new process", "vipctl up, resident agent",
+            "vipctl up --probe-wait-ms 0, resident agent", "ip addr add + arping -U -c 1", "ifconfig eth0:1 up (vendor script, no GARP)");
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void labJsonAndReportCarryEverySectionSideBySide(@TempDir Path dir) throws Exception {
+        Path html = dir.resolve("bench.html");
+        Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--compare-shell", "--cycles", "3", "--runs", "2",
+                "--switchovers", "1", "--json", "--report", html.toString()), BENCH_TIMEOUT_SECONDS);
+        assertEquals(0, result.exitCode, Launcher.describe(result));
+
+        Map<String, Object> report = (Map<String, Object>) JsonReader.parse(result.stdout);
+        Map<String, Object> environment = (Map<String, Object>) report.get("environment");
+        assertTrue(String.valueOf(environment.get("command")).startsWith("vipctl bench --lab --compare-shell"), environment.toString());
+        List<Map<String, Object>> sections = (List<Map<String, Object>>) report.get("sections");
+        assertEquals(4, sections.size(), "phases, whole-process up, down, blackout");
+        assertEquals(List.of("release check", "add", "verify", "first GARP", "remove + verify"), names(sections.get(0)));
+        assertEquals(LAB_WAYS, names(sections.get(1)));
+        assertEquals(List.of("vipctl up, new process", "vipctl up, resident agent", "ip addr add + arping -U -c 1", "ifconfig eth0:1 up (vendor script, no GARP)")
+                .size(), names(sections.get(2)).size());
+        assertEquals(List.of("vipctl, new processes", "vipctl, resident agents", "vipctl --probe-wait-ms 0, resident agents",
+                "ip addr add + arping -U -c 1"), names(sections.get(3)));
+        int[] expectedN = {3, 2, 2, 1};
+        for (int s = 0; s < sections.size(); s++) {
+            for (Map<String, Object> series : (List<Map<String, Object>>) sections.get(s).get("series")) {
+                assertConsistent(series, expectedN[s]);
+            }
+        }
+
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(html.toFile());
+        assertEquals(4, page.getElementsByTagName("svg").getLength(), "a chart per section");
+        assertEquals(5 + 5 + 4 + 4, page.getElementsByTagName("rect").getLength(), "a box per series");
+        assertFalse(page.getElementsByTagName("table").getLength() < 5, "the environment and a summary table per section");
+        assertLabRemoved();
+    }
+
+    @Test
+    void labTablePrintsTheWaysSideBySideWithTheirRatio() {
+        Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--compare-shell", "--cycles", "1", "--runs", "1",
+                "--switchovers", "0"), BENCH_TIMEOUT_SECONDS);
+        assertEquals(0, result.exitCode, Launcher.describe(result));
+        String table = result.stdout;
+        assertTrue(table.contains("Whole process: command start -> first gratuitous ARP seen by the peer, µs"), table);
+        for (String way : LAB_WAYS) {
+            assertTrue(table.matches("(?s).*\\n  " + java.util.regex.Pattern.quote(way) + "\\s+1(\\s+\\d+){5}\\s+\\d+\\.\\d\\d\\n.*"),
+                    "a row with n, five figures and the ratio for " + way + ":\n" + table);
+        }
+        assertFalse(table.contains("blackout"), "--switchovers 0 skips the blackout: " + table);
+        assertTrue(result.stderr.contains("vipctl bench: whole process: ip addr add + arping -U -c 1"), "progress on stderr: " + result.stderr);
+        assertLabRemoved();
+    }
+
+    @Test
+    void onAGivenInterfaceCsvHasOneRowPerSeries() {
+        Shell.Result result = Launcher.run(LAB.lab().hostA(), "bench", "--interface", "eth0", "--vip", "198.51.100.100/24", "--cycles", "2",
+                "--runs", "2", "--csv");
+        assertEquals(0, result.exitCode, Launcher.describe(result));
+        String[] rows = result.stdout.split("\n");
+        assertEquals("section,series,n,min_us,median_us,p95_us,p99_us,max_us", rows[0]);
+        assertEquals(1 + 5 + 2, rows.length, result.stdout);
+        for (int i = 1; i < rows.length; i++) {
+            String field = "(\"(?:[^\"]|\"\")*\"|[^,\"]+)";
+            assertTrue(rows[i].matches(field + "," + field + ",\\d+(,\\d+){5}"), rows[i]);
+            String[] cells = rows[i].split(",");
+            int n = cells.length;
+            assertTrue(Long.parseLong(cells[n - 5]) <= Long.parseLong(cells[n - 4]) && Long.parseLong(cells[n - 4]) <= Long.parseLong(cells[n - 1]), rows[i]);
+        }
+        assertFalse(LAB.lab().hostA().run("ip", "-4", "addr", "show", "dev", "eth0").contains("198.51.100.100/"), "the bench left no VIP");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> names(Map<String, Object> section) {
+        List<String> names = new java.util.ArrayList<>();
+        for (Map<String, Object> series : (List<Map<String, Object>>) section.get("series")) {
+            names.add((String) series.get("name"));
+        }
+        return names;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertConsistent(Map<String, Object> series, int n) {
+        List<Long> samples = (List<Long>) series.get("samplesMicros");
+        assertEquals((long) n, series.get("n"), series.toString());
+        assertEquals(n, samples.size(), series.toString());
+        long previous = Long.MIN_VALUE;
+        for (String key : List.of("min", "median", "p95", "p99", "max")) {
+            long value = (Long) series.get(key);
+            assertTrue(value >= previous && value >= 0, key + " out of order in " + series);
+            previous = value;
+        }
+        assertEquals(series.get("min"), samples.stream().min(Long::compare).orElseThrow(), series.toString());
+        assertEquals(series.get("max"), samples.stream().max(Long::compare).orElseThrow(), series.toString());
+    }
+
+    /** The bench's own lab is gone: every vipctl lab namespace left is this class's. */
+    private static void assertLabRemoved() {
+        String ours = LAB.lab().hostA().namespace().replaceAll("a$", "");
+        for (String line : Shell.check("ip", "netns", "list").split("\n")) {
+            String name = line.split(" ")[0];
+            assertTrue(!name.startsWith("vipctl-") || name.startsWith(ours), "left behind: " + name);
+        }
+    }
+}
