@@ -134,13 +134,16 @@ public final class Bench {
             Vip vip = Vip.parse(NamespaceLab.VIP_WITH_PREFIX, true);
             report.add(NetworkNamespace.call(a.namespace(), () -> inProcess(NamespaceLab.INTERFACE, vip)));
             Path agentDirectory = Files.createTempDirectory("vipctl-bench-agents");
-            try (WireWatch watch = WireWatch.start(lab.hostB(), vip.address())) {
-                wholeProcess(report, lab, watch, agentDirectory);
+            try {
+                try (WireWatch watch = WireWatch.start(lab.hostB(), vip.address())) {
+                    wholeProcess(report, lab, watch, agentDirectory);
+                }
+                if (plan.switchovers > 0) {
+                    report.add(blackout(lab, agentDirectory));
+                }
+            } finally {
+                deleteTree(agentDirectory);
             }
-            if (plan.switchovers > 0) {
-                report.add(blackout(lab, agentDirectory));
-            }
-            deleteTree(agentDirectory);
         }
         progress(null);
     }
