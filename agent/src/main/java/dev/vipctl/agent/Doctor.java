@@ -1,6 +1,5 @@
 package dev.vipctl.agent;
 
-import dev.vipctl.agent.arp.PcapArpLink;
 import dev.vipctl.linux.Ipv4Conf;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.os.InterfaceAddress;
@@ -17,8 +16,8 @@ import java.util.List;
 
 /**
  * {@code vipctl doctor}: finds what would stop or weaken a takeover on one interface of this host, each with its fix.
- * It only looks: it sets nothing, creates nothing, adds no address and sends no frame (the pcap check opens the
- * interface and closes it again).
+ * It only looks: it sets nothing, creates nothing, adds no address and sends no frame (the ARP socket check opens
+ * the interface and closes it again).
  *
  * <p>Every run reports the same checks in the same order. A check that an earlier failure makes meaningless, or whose
  * source cannot be read, comes out {@link Status#SKIPPED} with the reason rather than with a guessed result.
@@ -26,11 +25,10 @@ import java.util.List;
 public final class Doctor {
     public static final String OS = "os";
     public static final String PRIVILEGES = "privileges";
-    public static final String LIBPCAP = "libpcap";
     public static final String INTERFACE = "interface";
     public static final String CARRIER = "carrier";
     public static final String ADDRESSES = "addresses";
-    public static final String PCAP_OPEN = "pcap-open";
+    public static final String ARP_SOCKET = "arp-socket";
     // The sysctl checks are named after their key in net.ipv4.conf.<interface>.
     public static final String ARP_IGNORE = "arp_ignore";
     public static final String ARP_ANNOUNCE = "arp_announce";
@@ -38,13 +36,12 @@ public final class Doctor {
     public static final String ARP_ACCEPT = "arp_accept";
     public static final String LOCK_DIRECTORY = "lock-directory";
     /** Every run reports these checks, in this order. */
-    public static final List<String> CHECKS = List.of(OS, PRIVILEGES, LIBPCAP, INTERFACE, CARRIER, ADDRESSES, PCAP_OPEN,
+    public static final List<String> CHECKS = List.of(OS, PRIVILEGES, INTERFACE, CARRIER, ADDRESSES, ARP_SOCKET,
             ARP_IGNORE, ARP_ANNOUNCE, PROMOTE_SECONDARIES, ARP_ACCEPT, LOCK_DIRECTORY);
     /** The checks that look at the interface once it is resolved. */
     private static final List<String> INTERFACE_CHECKS = CHECKS.subList(CHECKS.indexOf(CARRIER), CHECKS.indexOf(LOCK_DIRECTORY));
 
     private static final Path PROC_SELF_STATUS = Path.of("/proc/self/status");
-    private static final String INSTALL_LIBPCAP = "install libpcap (Debian/Ubuntu: apt-get install libpcap0.8; RHEL/SUSE: the package libpcap)";
     /** arp_ignore 8, kernel Documentation/networking/ip-sysctl.rst: "do not reply for all local addresses". */
     private static final int ARP_IGNORE_NEVER_REPLY = 8;
 
@@ -113,38 +110,29 @@ public final class Doctor {
         NetworkOs open() throws OsException;
     }
 
-    /** libpcap, as {@code vipctl up} uses it to send gratuitous ARP. */
-    interface Libpcap {
-        /** The library's version text. @throws IOException naming the cause if the library cannot be loaded */
-        String version() throws IOException;
-
-        /** Opens the interface for raw frames as {@code vipctl up} does, and closes it again. */
+    /** Opens an interface for raw frames as {@code vipctl up} does, and closes it again. */
+    interface ArpSocket {
         void openAndClose(String interfaceName) throws IOException;
     }
 
-    /** libpcap through pcap4j, loaded on first use. */
-    static final Libpcap PCAP4J = new Libpcap() {
-        @Override
-        public String version() throws IOException {
-            return PcapArpLink.libraryVersion();
-        }
-
+    /** The ARP link {@code vipctl up} uses. */
+    static final ArpSocket ARP_LINK = new ArpSocket() {
         @Override
         public void openAndClose(String interfaceName) throws IOException {
-            PcapArpLink.open(interfaceName).close();
+            Platforms.ARP_LINKS.open(interfaceName).close();
         }
     };
 
     private final Path processStatus;
     private final Ipv4Conf ipv4Conf;
-    private final Libpcap libpcap;
+    private final ArpSocket arpSocket;
     private final String interfaceName;
     private final List<Finding> findings = new ArrayList<>();
 
-    private Doctor(Path processStatus, Ipv4Conf ipv4Conf, Libpcap libpcap, String interfaceName) {
+    private Doctor(Path processStatus, Ipv4Conf ipv4Conf, ArpSocket arpSocket, String interfaceName) {
         this.processStatus = processStatus;
         this.ipv4Conf = ipv4Conf;
-        this.libpcap = libpcap;
+        this.arpSocket = arpSocket;
         this.interfaceName = interfaceName;
     }
 
@@ -152,7 +140,7 @@ public final class Doctor {
     public static List<Finding> examine(String interfaceName, Path lockDirectory) {
         // A lambda rather than LinuxNetworkOs::open: the class is then resolved only when it is called, on Linux.
         return examine(System.getProperty("os.name", ""), PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
-                PCAP4J, interfaceName, lockDirectory);
+                ARP_LINK, interfaceName, lockDirectory);
     }
 
     /**
@@ -160,8 +148,8 @@ public final class Doctor {
      * not touched unless {@code osName} is Linux; a NetworkOs that is opened is closed again.
      */
     static List<Finding> examine(String osName, Path processStatus, Ipv4Conf ipv4Conf, NetworkOsOpener networkOs,
-                                 Libpcap libpcap, String interfaceName, Path lockDirectory) {
-        Doctor doctor = new Doctor(processStatus, ipv4Conf, libpcap, interfaceName);
+                                 ArpSocket arpSocket, String interfaceName, Path lockDirectory) {
+        Doctor doctor = new Doctor(processStatus, ipv4Conf, arpSocket, interfaceName);
         if (!osName.startsWith("Linux")) {
             doctor.add(fail(OS, "this is " + osName + "; vipctl supports only Linux so far", "run vipctl on Linux",
                     ExitCode.UNSUPPORTED_OS));
@@ -187,9 +175,8 @@ public final class Doctor {
 
     private void examineLinux(NetworkOsOpener networkOs, Path lockDirectory) {
         String noRawFrames = checkPrivileges();
-        String noLibpcap = checkLibpcap();
         try (NetworkOs os = networkOs.open()) {
-            examineInterface(os, firstNonNull(noRawFrames, noLibpcap));
+            examineInterface(os, noRawFrames);
         } catch (OsException e) {
             // Only the opening throws: the interface checks report their own failures.
             add(fail(INTERFACE, "cannot open the kernel's routing socket: " + e.getMessage(),
@@ -210,7 +197,7 @@ public final class Doctor {
             effective = Platforms.effectiveCapabilities(Files.readAllLines(processStatus));
         } catch (IOException e) {
             add(skipped(PRIVILEGES, "cannot read " + IoErrors.describe(e)));
-            return null; // Unknown: the pcap check then finds out whether raw frames are allowed.
+            return null; // Unknown: the ARP socket check then finds out whether raw frames are allowed.
         } catch (IllegalArgumentException e) {
             add(skipped(PRIVILEGES, "cannot read the capabilities in " + processStatus + ": " + e.getMessage()));
             return null;
@@ -229,17 +216,6 @@ public final class Doctor {
                         + " ignore java's $ORIGIN library path: list " + javaHome.resolve("lib") + " in /etc/ld.so.conf.d/ and run ldconfig)",
                 ExitCode.NOT_PRIVILEGED));
         return missing.contains("CAP_NET_RAW") ? "this process lacks CAP_NET_RAW (see " + PRIVILEGES + ")" : null;
-    }
-
-    /** Returns why raw frames cannot be sent, or null. */
-    private String checkLibpcap() {
-        try {
-            add(ok(LIBPCAP, libpcap.version()));
-            return null;
-        } catch (IOException e) {
-            add(fail(LIBPCAP, e.getMessage(), INSTALL_LIBPCAP, ExitCode.ANNOUNCE_FAILED));
-            return "libpcap cannot be loaded (see " + LIBPCAP + ")";
-        }
     }
 
     private void examineInterface(NetworkOs os, String noRawFrames) {
@@ -262,7 +238,7 @@ public final class Doctor {
             add(skipped(CARRIER, down));
         }
         checkAddresses(os, nic);
-        checkPcapOpen(firstNonNull(noRawFrames, down));
+        checkArpSocket(firstNonNull(noRawFrames, down));
         checkSysctls();
     }
 
@@ -298,17 +274,17 @@ public final class Doctor {
         add(ok(ADDRESSES, String.join("; ", listed)));
     }
 
-    private void checkPcapOpen(String skipReason) {
+    private void checkArpSocket(String skipReason) {
         if (skipReason != null) {
-            add(skipped(PCAP_OPEN, skipReason));
+            add(skipped(ARP_SOCKET, skipReason));
             return;
         }
         try {
-            libpcap.openAndClose(interfaceName);
-            add(ok(PCAP_OPEN, "opened " + interfaceName + " for raw frames and closed it again"));
+            arpSocket.openAndClose(interfaceName);
+            add(ok(ARP_SOCKET, "opened " + interfaceName + " for ARP frames and closed it again"));
         } catch (IOException e) {
-            add(fail(PCAP_OPEN, e.getMessage(), "remove the cause libpcap names; tcpdump -ni " + interfaceName
-                    + " -c 1 arp opens the interface the same way, outside vipctl", ExitCode.ANNOUNCE_FAILED));
+            add(fail(ARP_SOCKET, e.getMessage(), "remove the cause named; systemd: RestrictAddressFamilies= must include AF_PACKET",
+                    ExitCode.ANNOUNCE_FAILED));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.vipctl.agent;
 
+import dev.vipctl.agent.arp.ArpLink;
+import dev.vipctl.agent.arp.PacketSocketArpLink;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.os.NetworkOs;
 import dev.vipctl.os.OsException;
@@ -25,6 +27,21 @@ public final class Platforms {
     private static boolean isLinux() {
         return System.getProperty("os.name", "").startsWith("Linux");
     }
+
+    /**
+     * Opens an interface for ARP. On Linux an AF_PACKET socket: microseconds once JNA is loaded, where libpcap takes
+     * tens of milliseconds to load and open (measured in the README), which the path to the first gratuitous ARP cannot
+     * spare. An anonymous class, not a lambda: no lambda bootstrap on that path.
+     */
+    public static final TakeoverEngine.ArpLinkOpener ARP_LINKS = new TakeoverEngine.ArpLinkOpener() {
+        @Override
+        public ArpLink open(String interfaceName) throws IOException {
+            if (!isLinux()) {
+                throw new IOException(unsupported().getMessage());
+            }
+            return PacketSocketArpLink.open(interfaceName);
+        }
+    };
 
     /** Opens this OS's network configuration. */
     public static NetworkOs open() throws TakeoverException {

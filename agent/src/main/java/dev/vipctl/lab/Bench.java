@@ -2,15 +2,14 @@ package dev.vipctl.lab;
 
 import dev.vipctl.agent.ExitCode;
 import dev.vipctl.agent.Outcome;
+import dev.vipctl.agent.Platforms;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Timings;
 import dev.vipctl.agent.Vip;
 import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.AnnouncementProfile;
-import dev.vipctl.agent.arp.ArpLink;
 import dev.vipctl.agent.arp.GarpMode;
-import dev.vipctl.agent.arp.PcapArpLink;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.linux.NetworkNamespace;
 import dev.vipctl.os.InterfaceAddress;
@@ -369,12 +368,7 @@ public final class Bench {
     private BenchReport.Section inProcess(String interfaceName, Vip vip) throws Exception {
         InterfaceAddress desired = new InterfaceAddress(vip.address(), vip.prefixLength(), interfaceName + ":1");
         AnnouncementProfile oneRound = new AnnouncementProfile(1, 0, GarpMode.BOTH);
-        TakeoverEngine.WirePlan wire = new TakeoverEngine.WirePlan(vip.address(), oneRound, WireChecks.DEFAULT, new TakeoverEngine.ArpLinkOpener() {
-            @Override
-            public ArpLink open(String name) throws IOException {
-                return PcapArpLink.open(name);
-            }
-        });
+        TakeoverEngine.WirePlan wire = new TakeoverEngine.WirePlan(vip.address(), oneRound, WireChecks.DEFAULT, Platforms.ARP_LINKS);
         String[] phases = {"release check", "add", "verify", "first GARP", "remove + verify"};
         long[][] samples = new long[phases.length][plan.cycles];
         try (TakeoverEngine engine = TakeoverEngine.start(LinuxNetworkOs.open(), interfaceName, wire)) {

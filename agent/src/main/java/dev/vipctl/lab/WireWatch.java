@@ -2,7 +2,7 @@ package dev.vipctl.lab;
 
 import dev.vipctl.agent.arp.ArpLink;
 import dev.vipctl.agent.arp.ArpPacket;
-import dev.vipctl.agent.arp.PcapArpLink;
+import dev.vipctl.agent.arp.PacketSocketArpLink;
 import dev.vipctl.linux.NetworkNamespace;
 import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A peer's view of the wire: when each announcement of the VIP (an ARP frame whose sender address is the VIP) reached
  * a lab host, on the wall clock. The one clock that times vipctl and the shell's {@code arping} alike: arping exits a
- * second after its frame went out, and only vipctl reports its own times. Resolution: about 1 ms (the link's look
- * interval).
+ * second after its frame went out, and only vipctl reports its own times. The kernel wakes the
+ * watching thread when a frame comes, so the resolution is the scheduler's.
  */
 final class WireWatch implements AutoCloseable {
     private final ArpLink link;
@@ -46,7 +46,7 @@ final class WireWatch implements AutoCloseable {
 
     /** Starts watching on {@code host}'s eth0 (the link belongs to the namespace it was opened in). */
     static WireWatch start(NamespaceLab.Host host, IpAddress vip) throws Exception {
-        ArpLink link = NetworkNamespace.call(host.namespace(), () -> PcapArpLink.open(NamespaceLab.INTERFACE));
+        ArpLink link = NetworkNamespace.call(host.namespace(), () -> PacketSocketArpLink.open(NamespaceLab.INTERFACE));
         return new WireWatch(link, vip);
     }
 

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The doctor against a fake host: a status file, a sysctl tree, an in-memory OS and a fake libpcap. */
+/** The doctor against a fake host: a status file, a sysctl tree, an in-memory OS and a fake ARP socket. */
 class DoctorTest {
     /** CapEff with CAP_NET_ADMIN (bit 12) and CAP_NET_RAW (bit 13). */
     private static final String NET_ADMIN_AND_RAW = "0000000000003000";
@@ -41,9 +41,9 @@ class DoctorTest {
     private Path status;
     private Path conf;
     private Path lockDirectory;
-    private final FakeLibpcap libpcap = new FakeLibpcap();
+    private final FakeArpSocket arpSocket = new FakeArpSocket();
 
-    /** A healthy host: privileged, libpcap present, Linux's defaults except promote_secondaries on. */
+    /** A healthy host: privileged, Linux's defaults except promote_secondaries on. */
     @BeforeEach
     void healthyHost() throws IOException {
         status = temp.resolve("status");
@@ -76,7 +76,7 @@ class DoctorTest {
     }
 
     private List<Finding> examine(RecordingNetworkOs os, String interfaceName) {
-        List<Finding> findings = Doctor.examine("Linux", status, new Ipv4Conf(conf), () -> os, libpcap, interfaceName, lockDirectory);
+        List<Finding> findings = Doctor.examine("Linux", status, new Ipv4Conf(conf), () -> os, arpSocket, interfaceName, lockDirectory);
         assertEquals(Doctor.CHECKS, findings.stream().map(Finding::check).collect(Collectors.toList()), "every check, in order");
         for (Finding finding : findings) {
             assertEquals(finding.status() == Status.FAIL, finding.exitCode() != null, finding::toString);
@@ -122,8 +122,7 @@ class DoctorTest {
         assertEquals(ExitCode.OK, Doctor.exitCode(findings));
         assertEquals("192.0.2.10/24 label eth0 [PERMANENT] (eth0's own address); 192.0.2.50/24 label eth0:vip [SECONDARY, PERMANENT]",
                 find(findings, Doctor.ADDRESSES).detail());
-        assertEquals("libpcap version 1.10.3 (with TPACKET_V3)", find(findings, Doctor.LIBPCAP).detail());
-        assertEquals(List.of("eth0"), libpcap.opened);
+        assertEquals(List.of("eth0"), arpSocket.opened);
         assertEquals(List.of("resolve eth0", "list"), os.calls, "only looks");
     }
 
@@ -152,8 +151,8 @@ class DoctorTest {
         assertTrue(privileges.detail().contains("0000000000001000 lack CAP_NET_RAW ("), privileges::toString);
         assertTrue(privileges.fix().contains("AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW"), privileges::toString);
         assertTrue(privileges.fix().contains("setcap cap_net_admin,cap_net_raw+ep "), privileges::toString);
-        assertSkipped(findings, Doctor.PCAP_OPEN, "lacks CAP_NET_RAW");
-        assertEquals(List.of(), libpcap.opened);
+        assertSkipped(findings, Doctor.ARP_SOCKET, "lacks CAP_NET_RAW");
+        assertEquals(List.of(), arpSocket.opened);
         assertEquals(ExitCode.NOT_PRIVILEGED, Doctor.exitCode(findings));
     }
 
@@ -164,8 +163,8 @@ class DoctorTest {
 
         assertFails(findings, Doctor.PRIVILEGES, ExitCode.NOT_PRIVILEGED);
         assertTrue(find(findings, Doctor.PRIVILEGES).detail().contains("0000000000002000 lack CAP_NET_ADMIN ("));
-        assertEquals(Status.OK, find(findings, Doctor.PCAP_OPEN).status());
-        assertEquals(List.of("eth0"), libpcap.opened);
+        assertEquals(Status.OK, find(findings, Doctor.ARP_SOCKET).status());
+        assertEquals(List.of("eth0"), arpSocket.opened);
     }
 
     @Test
@@ -174,7 +173,7 @@ class DoctorTest {
         List<Finding> findings = examineEth0();
 
         assertSkipped(findings, Doctor.PRIVILEGES, status + ": no such file");
-        assertEquals(Status.OK, find(findings, Doctor.PCAP_OPEN).status());
+        assertEquals(Status.OK, find(findings, Doctor.ARP_SOCKET).status());
         assertEquals(ExitCode.OK, Doctor.exitCode(findings));
     }
 
@@ -185,13 +184,13 @@ class DoctorTest {
 
         assertFails(findings, Doctor.INTERFACE, ExitCode.INTERFACE_UNAVAILABLE);
         assertTrue(find(findings, Doctor.INTERFACE).fix().contains("ip -br link"));
-        for (String check : List.of(Doctor.CARRIER, Doctor.ADDRESSES, Doctor.PCAP_OPEN, Doctor.ARP_IGNORE, Doctor.ARP_ANNOUNCE,
+        for (String check : List.of(Doctor.CARRIER, Doctor.ADDRESSES, Doctor.ARP_SOCKET, Doctor.ARP_IGNORE, Doctor.ARP_ANNOUNCE,
                 Doctor.PROMOTE_SECONDARIES, Doctor.ARP_ACCEPT)) {
             assertSkipped(findings, check, "interface eth9 could not be looked up (see interface)");
         }
         assertEquals(Status.OK, find(findings, Doctor.LOCK_DIRECTORY).status());
         assertEquals(List.of("resolve eth9"), os.calls);
-        assertEquals(List.of(), libpcap.opened);
+        assertEquals(List.of(), arpSocket.opened);
         assertEquals(ExitCode.INTERFACE_UNAVAILABLE, Doctor.exitCode(findings));
     }
 
@@ -202,7 +201,7 @@ class DoctorTest {
         assertFails(findings, Doctor.INTERFACE, ExitCode.INTERFACE_UNAVAILABLE);
         assertEquals("ip link set eth0 up", find(findings, Doctor.INTERFACE).fix());
         assertSkipped(findings, Doctor.CARRIER, "eth0 is administratively down");
-        assertSkipped(findings, Doctor.PCAP_OPEN, "eth0 is administratively down");
+        assertSkipped(findings, Doctor.ARP_SOCKET, "eth0 is administratively down");
         // What a down interface still shows is reported.
         assertEquals(Status.OK, find(findings, Doctor.ADDRESSES).status());
         assertEquals(Status.OK, find(findings, Doctor.ARP_IGNORE).status());
@@ -216,7 +215,7 @@ class DoctorTest {
         assertEquals(Status.OK, find(findings, Doctor.INTERFACE).status());
         assertFails(findings, Doctor.CARRIER, ExitCode.INTERFACE_UNAVAILABLE);
         assertTrue(find(findings, Doctor.CARRIER).detail().contains("no carrier"));
-        assertEquals(Status.OK, find(findings, Doctor.PCAP_OPEN).status());
+        assertEquals(Status.OK, find(findings, Doctor.ARP_SOCKET).status());
         assertEquals(ExitCode.INTERFACE_UNAVAILABLE, Doctor.exitCode(findings));
     }
 
@@ -271,42 +270,29 @@ class DoctorTest {
     }
 
     @Test
-    void missingLibpcapFailsWithTheInstallCommandAndSkipsThePcapOpen() throws Exception {
-        libpcap.loadFailure = new IOException("cannot load libpcap, which gratuitous ARP needs: Unable to load library 'pcap'");
+    void arpSocketFailureIsWhatUpWouldEndWith() throws Exception {
+        arpSocket.openFailure = new IOException("cannot open a packet socket for ARP on eth0: EMFILE (24)");
         List<Finding> findings = examineEth0();
 
-        assertFails(findings, Doctor.LIBPCAP, ExitCode.ANNOUNCE_FAILED);
-        assertTrue(find(findings, Doctor.LIBPCAP).fix().contains("apt-get install libpcap0.8"));
-        assertSkipped(findings, Doctor.PCAP_OPEN, "libpcap cannot be loaded");
-        assertEquals(List.of(), libpcap.opened);
-        assertEquals(ExitCode.ANNOUNCE_FAILED, Doctor.exitCode(findings));
-    }
-
-    @Test
-    void pcapOpenFailureIsWhatUpWouldEndWith() throws Exception {
-        libpcap.openFailure = new IOException("cannot open interface eth0 to send gratuitous ARP: something else");
-        List<Finding> findings = examineEth0();
-
-        assertFails(findings, Doctor.PCAP_OPEN, ExitCode.ANNOUNCE_FAILED);
-        assertEquals(libpcap.openFailure.getMessage(), find(findings, Doctor.PCAP_OPEN).detail());
+        assertFails(findings, Doctor.ARP_SOCKET, ExitCode.ANNOUNCE_FAILED);
+        assertEquals(arpSocket.openFailure.getMessage(), find(findings, Doctor.ARP_SOCKET).detail());
     }
 
     @Test
     void exitCodeIsTheFirstFailuresCode() throws Exception {
-        libpcap.loadFailure = new IOException("cannot load libpcap");
         List<Finding> findings = examine(hostWithAddresses(true, true), "eth9");
-        assertEquals(ExitCode.ANNOUNCE_FAILED, Doctor.exitCode(findings), "libpcap comes before interface");
+        assertEquals(ExitCode.INTERFACE_UNAVAILABLE, Doctor.exitCode(findings), findings::toString);
 
         capabilities("0000000000000000");
         findings = examine(hostWithAddresses(true, true), "eth9");
-        assertEquals(3, findings.stream().filter(finding -> finding.status() == Status.FAIL).count(), findings::toString);
+        assertEquals(2, findings.stream().filter(finding -> finding.status() == Status.FAIL).count(), findings::toString);
         assertEquals(ExitCode.NOT_PRIVILEGED, Doctor.exitCode(findings), "privileges come first");
     }
 
     @Test
     void otherOperatingSystemsFailWithoutTouchingTheHost() {
         List<Finding> findings = Doctor.examine("Windows 11", status, new Ipv4Conf(conf),
-                () -> fail("must not open a network OS"), libpcap, "eth0", lockDirectory);
+                () -> fail("must not open a network OS"), arpSocket, "eth0", lockDirectory);
 
         assertEquals(Doctor.CHECKS, findings.stream().map(Finding::check).collect(Collectors.toList()));
         assertFails(findings, Doctor.OS, ExitCode.UNSUPPORTED_OS);
@@ -345,52 +331,10 @@ class DoctorTest {
         assertEquals("net/ipv4/conf/eth0.100/arp_ignore", Doctor.sysctlName("eth0.100", "arp_ignore"));
     }
 
-    /** Child JVM: asks the real libpcap loader twice for a library that does not exist. */
-    public static void main(String[] args) {
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                System.out.println("loaded " + Doctor.PCAP4J.version());
-            } catch (IOException e) {
-                System.out.println(e.getMessage());
-            }
-        }
-    }
 
-    /** pcap4j reads the library name once per JVM, so a missing libpcap is played by a child JVM. */
-    @Test
-    void missingLibpcapDoesNotCrashTheRealLoader() throws Exception {
-        Process child = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dorg.pcap4j.core.pcapLibName=vipctl-no-such-pcap",
-                "-cp", System.getProperty("java.class.path"),
-                DoctorTest.class.getName())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
-
-        List<String> lines = output.lines().collect(Collectors.toList());
-        assertEquals(2, lines.size(), output);
-        assertTrue(lines.get(0).startsWith("cannot load libpcap, which gratuitous ARP needs (Unable to load library 'vipctl-no-such-pcap'"), output);
-        assertTrue(lines.get(1).startsWith("cannot load libpcap, which gratuitous ARP needs (")
-                && lines.get(1).contains("org.pcap4j.core.NativeMappings"), output);
-        assertTrue(lines.get(1).endsWith("install it (Debian/Ubuntu: apt-get install libpcap0.8; RHEL/SUSE: libpcap)"), output);
-        assertEquals(0, child.exitValue());
-    }
-
-    private static final class FakeLibpcap implements Doctor.Libpcap {
-        IOException loadFailure;
+    private static final class FakeArpSocket implements Doctor.ArpSocket {
         IOException openFailure;
         final List<String> opened = new ArrayList<>();
-
-        @Override
-        public String version() throws IOException {
-            if (loadFailure != null) {
-                throw loadFailure;
-            }
-            return "libpcap version 1.10.3 (with TPACKET_V3)";
-        }
 
         @Override
         public void openAndClose(String interfaceName) throws IOException {

@@ -10,6 +10,8 @@ final class Errno {
     static final int EPERM = 1;
     /** asm-generic/errno-base.h */
     static final int EINTR = 4;
+    /** asm-generic/errno-base.h; what sending on an interface that was deleted returns */
+    static final int ENXIO = 6;
     /** asm-generic/errno-base.h; also EWOULDBLOCK, what recv returns when SO_RCVTIMEO expires */
     static final int EAGAIN = 11;
     /** asm-generic/errno-base.h */
@@ -22,12 +24,15 @@ final class Errno {
     static final int ENOPROTOOPT = 92;
     /** asm-generic/errno.h */
     static final int EADDRNOTAVAIL = 99;
+    /** asm-generic/errno.h */
+    static final int ENETDOWN = 100;
 
     /** The names an rtnetlink, socket or setns call can plausibly report (asm-generic/errno-base.h, errno.h). */
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             entry(EPERM, "EPERM"),
             entry(2, "ENOENT"),
             entry(EINTR, "EINTR"),
+            entry(ENXIO, "ENXIO"),
             entry(9, "EBADF"),
             entry(EAGAIN, "EAGAIN"),
             entry(12, "ENOMEM"),
@@ -46,6 +51,7 @@ final class Errno {
             entry(97, "EAFNOSUPPORT"),
             entry(98, "EADDRINUSE"),
             entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),
+            entry(ENETDOWN, "ENETDOWN"),
             entry(105, "ENOBUFS"));
 
     private Errno() {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with their fixes, the exit code, and that it changed nothing.
  */
 class DoctorLabTest {
-    private static final String[] CHECKS = {"os", "privileges", "libpcap", "interface", "carrier", "addresses", "pcap-open",
+    private static final String[] CHECKS = {"os", "privileges", "interface", "carrier", "addresses", "arp-socket",
         "arp_ignore", "arp_announce", "promote_secondaries", "arp_accept", "lock-directory"};
 
     @RegisterExtension
@@ -44,7 +44,7 @@ class DoctorLabTest {
         for (String check : CHECKS) {
             assertTrue(result.stdout.contains(" " + check + " "), "reports " + check + ":\n" + result.stdout);
         }
-        assertTrue(result.stdout.contains("OK      pcap-open"), result.stdout);
+        assertTrue(result.stdout.contains("OK      arp-socket"), result.stdout);
         // A fresh namespace has the kernel default promote_secondaries=0: the one warning, with its fix.
         assertTrue(result.stdout.contains("WARN    promote_secondaries"), result.stdout);
         assertTrue(result.stdout.contains("fix: sysctl -w net.ipv4.conf.all.promote_secondaries=1"), result.stdout);

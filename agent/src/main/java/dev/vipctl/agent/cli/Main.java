@@ -10,10 +10,8 @@ import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.Timings;
 import dev.vipctl.agent.arp.ArpChecks;
 import dev.vipctl.agent.arp.AnnouncementProfile;
-import dev.vipctl.agent.arp.ArpLink;
 import dev.vipctl.agent.arp.Claimant;
 import dev.vipctl.agent.arp.ReleaseCheck;
-import dev.vipctl.agent.arp.PcapArpLink;
 import dev.vipctl.lab.Bench;
 import dev.vipctl.lab.Demo;
 import dev.vipctl.os.AddressFlag;
@@ -39,13 +37,6 @@ public final class Main {
     /** Set by the launcher: bash's $EPOCHREALTIME as digits, i.e. µs since the epoch when the launcher started. */
     static final String LAUNCH_MICROS_PROPERTY = "vipctl.launchMicros";
 
-    /** An anonymous class, not a method reference: no lambda bootstrap on the path to the first frame. */
-    private static final TakeoverEngine.ArpLinkOpener PCAP = new TakeoverEngine.ArpLinkOpener() {
-        @Override
-        public ArpLink open(String interfaceName) throws IOException {
-            return PcapArpLink.open(interfaceName);
-        }
-    };
 
     /** Who ran the command, for the JSON's {@code servedBy} and the log: a process of its own, or the resident agent. */
     static final String SERVED_BY_PROCESS = "process";
@@ -293,14 +284,14 @@ public final class Main {
     private static void execute(Settings settings, Outcome outcome, Timings timings) throws TakeoverException {
         switch (settings.command) {
             case UP:
-                TakeoverEngine.WirePlan plan = new TakeoverEngine.WirePlan(settings.vip.address(), settings.profile, settings.checks, PCAP);
+                TakeoverEngine.WirePlan plan = new TakeoverEngine.WirePlan(settings.vip.address(), settings.profile, settings.checks, Platforms.ARP_LINKS);
                 try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, plan)) {
                     timings.mark("startup");
                     engine.up(new InterfaceAddress(settings.vip.address(), settings.vip.prefixLength(), settings.label), outcome, timings);
                 }
                 break;
             case PROBE:
-                TakeoverEngine.WirePlan probing = new TakeoverEngine.WirePlan(settings.vip.address(), AnnouncementProfile.SILENT, settings.checks, PCAP);
+                TakeoverEngine.WirePlan probing = new TakeoverEngine.WirePlan(settings.vip.address(), AnnouncementProfile.SILENT, settings.checks, Platforms.ARP_LINKS);
                 try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, probing)) {
                     timings.mark("startup");
                     engine.probe(settings.vip.address(), outcome, timings);

@@ -31,6 +31,15 @@ public final class LibC {
 
     public static native int close(int fd);
 
+    /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)}; nfds_t is an unsigned long. */
+    public static native int poll(Pointer fds, NativeLong count, int timeoutMillis);
+
+    /** {@code ssize_t recvfrom(int, void *, size_t, int, struct sockaddr *, socklen_t *)} */
+    public static native NativeLong recvfrom(int fd, Pointer buffer, NativeLong length, int flags, Pointer address, Pointer addressLength);
+
+    /** {@code unsigned int if_nametoindex(const char *)}: 0 (errno ENODEV) when there is no such interface. */
+    public static native int if_nametoindex(String interfaceName);
+
     /** The resident agent's request FIFO; {@code mode_t} is a 32-bit unsigned int on Linux, AIX and Solaris. */
     public static native int mkfifo(String path, int mode);
 
