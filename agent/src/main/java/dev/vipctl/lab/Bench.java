@@ -57,6 +57,8 @@ public final class Bench {
 
     private static final int WARM_UP_CYCLES = 50;
     private static final Pattern TIMING = Pattern.compile("\"(startToFirstGarp|total)\":(\\d+)");
+    private static final Pattern TIMINGS = Pattern.compile("\"timingsMicros\":\\{([^}]*)}");
+    private static final Pattern PHASE = Pattern.compile("\"(\\w+)\":(\\d+)");
     /** The client's ping interval: the gap resolution the issue asks for. */
     private static final int PING_INTERVAL_MS = 1;
     /** Linux ignores a neighbour update within locktime (1 s) of the last; switchovers are spaced wider. */
@@ -152,9 +154,9 @@ public final class Bench {
         String vip = NamespaceLab.VIP_WITH_PREFIX;
         String eth = NamespaceLab.INTERFACE;
         Map<String, Way> ways = new LinkedHashMap<>();
-        ways.put("vipctl up, new process", vipctl(a, null, "--garp-count", "1"));
-        ways.put("vipctl up, resident agent", vipctl(a, agentDirectory, "--garp-count", "1"));
-        ways.put("vipctl up --probe-wait-ms 0, resident agent", vipctl(a, agentDirectory, "--garp-count", "1", "--probe-wait-ms", "0"));
+        ways.put("vipctl up, new process", vipctl(a, null, "--garp-count", "1", "--json"));
+        ways.put("vipctl up, resident agent", vipctl(a, agentDirectory, "--garp-count", "1", "--json"));
+        ways.put("vipctl up --probe-wait-ms 0, resident agent", vipctl(a, agentDirectory, "--garp-count", "1", "--probe-wait-ms", "0", "--json"));
         if (plan.compareShell) {
             ways.put(SHELL_ARPING, new Way(a.command("sh", "-c", "ip addr add " + vip + " dev " + eth + " label " + eth + ":1 && arping -q -U -c 1 -I "
                     + eth + " " + NamespaceLab.VIP), a.command("ip", "addr", "del", vip, "dev", eth), true));
@@ -169,15 +171,18 @@ public final class Bench {
         BenchReport.Section down = new BenchReport.Section("Whole process: the matching down/del, start -> exit",
                 "wall clock of the command that removes the VIP again; " + plan.runs + " runs each", true);
         java.util.Set<String> downNames = new java.util.HashSet<>();
+        List<BenchReport.Section> phaseSections = new ArrayList<>();
         try (Agents agents = Agents.start(List.of(a), launcher, agentDirectory)) {
             for (Map.Entry<String, Way> entry : ways.entrySet()) {
                 Way way = entry.getValue();
                 long[] upSamples = new long[plan.runs];
                 long[] downSamples = new long[plan.runs];
+                Map<String, long[]> phases = new LinkedHashMap<>();
                 for (int i = 0; i < plan.runs; i++) {
                     progress("whole process: " + entry.getKey() + " " + (i + 1) + "/" + plan.runs);
                     long start = WireWatch.nowMicros();
-                    check(Shell.run(way.up), entry.getKey());
+                    Shell.Result result = check(Shell.run(way.up), entry.getKey());
+                    addPhases(phases, result.stdout, i);
                     long end = WireWatch.nowMicros();
                     long seen = way.announces ? watch.firstAnnouncement(a.mac(), start, 3000) : end;
                     if (seen < 0) {
@@ -189,6 +194,16 @@ public final class Bench {
                     downSamples[i] = WireWatch.nowMicros() - downStart;
                 }
                 up.add(entry.getKey(), upSamples);
+                if (!phases.isEmpty()) {
+                    BenchReport.Section section = new BenchReport.Section("Where the time of '" + entry.getKey() + "' goes",
+                            "vipctl's own --json timingsMicros of the same runs: startToMain is the launcher's start to main (through the"
+                                    + " agent: to the agent picking the request up), the phases follow one another, startToFirstGarp"
+                                    + " is the launcher's start to the first frame handed to the kernel", false);
+                    for (Map.Entry<String, long[]> phase : phases.entrySet()) {
+                        section.add(phase.getKey(), phase.getValue());
+                    }
+                    phaseSections.add(section);
+                }
                 if (downNames.add(downName(entry.getKey()))) { // the same 'down' after two kinds of 'up' is shown once
                     down.add(downName(entry.getKey()), downSamples);
                 }
@@ -196,6 +211,21 @@ public final class Bench {
         }
         report.add(up);
         report.add(down);
+        for (BenchReport.Section section : phaseSections) {
+            report.add(section);
+        }
+    }
+
+    /** The phases of one run's --json timingsMicros up to the first frame, as sample {@code run} of each. */
+    private void addPhases(Map<String, long[]> phases, String json, int run) {
+        Matcher timings = TIMINGS.matcher(json);
+        if (!timings.find()) {
+            return;
+        }
+        Matcher phase = PHASE.matcher(timings.group(1));
+        while (phase.find() && !phase.group(1).equals("announce")) {
+            phases.computeIfAbsent(phase.group(1), name -> new long[plan.runs])[run] = Long.parseLong(phase.group(2));
+        }
     }
 
     /** The lab's switchovers, host-a to host-b and back, each way in turn; the client's longest gap per switchover. */

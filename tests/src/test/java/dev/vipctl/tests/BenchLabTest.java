@@ -41,23 +41,27 @@ class BenchLabTest {
         Map<String, Object> environment = (Map<String, Object>) report.get("environment");
         assertTrue(String.valueOf(environment.get("command")).startsWith("vipctl bench --lab --compare-shell"), environment.toString());
         List<Map<String, Object>> sections = (List<Map<String, Object>>) report.get("sections");
-        assertEquals(4, sections.size(), "phases, whole-process up, down, blackout");
+        assertEquals(7, sections.size(), "engine phases, whole-process up, down, three vipctl breakdowns, blackout");
         assertEquals(List.of("release check", "add", "verify", "first GARP", "remove + verify"), names(sections.get(0)));
         assertEquals(LAB_WAYS, names(sections.get(1)));
-        assertEquals(List.of("vipctl up, new process", "vipctl up, resident agent", "ip addr add + arping -U -c 1", "ifconfig eth0:1 up (vendor script, no GARP)")
-                .size(), names(sections.get(2)).size());
+        assertEquals(List.of("vipctl down, new process", "vipctl down, resident agent", "ip addr del", "ifconfig eth0:1 down (vendor script, no GARP)"),
+                names(sections.get(2)));
+        assertEquals(List.of("startToMain", "validate", "lock", "startup", "inspect", "releaseCheck", "add", "verify", "startToFirstGarp"),
+                names(sections.get(3)), "the new process's own phases, up to the first frame");
         assertEquals(List.of("vipctl, new processes", "vipctl, resident agents", "vipctl --probe-wait-ms 0, resident agents",
-                "ip addr add + arping -U -c 1"), names(sections.get(3)));
-        int[] expectedN = {3, 2, 2, 1};
+                "ip addr add + arping -U -c 1"), names(sections.get(6)));
+        int[] expectedN = {3, 2, 2, 2, 2, 2, 1};
+        int seriesCount = 0;
         for (int s = 0; s < sections.size(); s++) {
             for (Map<String, Object> series : (List<Map<String, Object>>) sections.get(s).get("series")) {
                 assertConsistent(series, expectedN[s]);
+                seriesCount++;
             }
         }
 
         Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(html.toFile());
-        assertEquals(4, page.getElementsByTagName("svg").getLength(), "a chart per section");
-        assertEquals(5 + 5 + 4 + 4, page.getElementsByTagName("rect").getLength(), "a box per series");
+        assertEquals(sections.size(), page.getElementsByTagName("svg").getLength(), "a chart per section");
+        assertEquals(seriesCount, page.getElementsByTagName("rect").getLength(), "a box per series");
         assertFalse(page.getElementsByTagName("table").getLength() < 5, "the environment and a summary table per section");
         assertLabRemoved();
     }

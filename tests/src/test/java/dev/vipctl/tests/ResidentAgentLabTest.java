@@ -145,6 +145,27 @@ class ResidentAgentLabTest {
         assertEquals("", afterKill.stderr, "and without a wait or a warning");
     }
 
+    /** The agent dies in the middle of an 'up' it accepted: the launcher runs the request itself, which converges. */
+    @Test
+    void anAgentKilledMidRequestLeavesTheLauncherToFinishIt() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Process agent = startAgentProcess(host);
+        awaitFifo();
+        CompletableFuture<Shell.Result> up = CompletableFuture.supplyAsync(() -> vipctl(host, "up", "--interface", IF, "--vip", VIP, "--json"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!host.run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/24")) {
+            assertTrue(System.nanoTime() < deadline, "the agent never added the VIP");
+            Thread.sleep(5);
+        }
+        agent.destroyForcibly(); // during its announcement rounds, about 2 s long
+
+        Shell.Result result = up.get(30, TimeUnit.SECONDS);
+        assertEquals(0, result.exitCode, Launcher.describe(result));
+        assertEquals("process", Launcher.jsonString(result.stdout, "servedBy"), result.stdout);
+        assertTrue(result.stderr.contains("stopped before it answered; running the request in this process"), result.stderr);
+        assertTrue(result.stdout.contains("\"changed\":false"), "the VIP was already there, as the agent left it: " + result.stdout);
+    }
+
     @Test
     void anAgentInAnotherNetworkNamespaceIsNotUsed() throws Exception {
         startAgent(LAB.lab().hostB());
