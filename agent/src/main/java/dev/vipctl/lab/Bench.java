@@ -13,6 +13,7 @@ import dev.vipctl.agent.arp.GarpMode;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.linux.NetworkNamespace;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.MacAddress;
 import dev.vipctl.os.OsException;
 
 import java.io.IOException;
@@ -22,9 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,8 +36,8 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>In-process: the engine's phases, warm-up excluded: release check, add, verify, first announcement, remove.</li>
  * <li>Whole process: a fresh launcher per run, as a Management Layer starts it; in the lab also through a resident
- * agent, and with {@code --compare-shell} the old ways. In the lab every way is timed the same: from the command's
- * start to its first announcement reaching the peer host.</li>
+ * agent, and with {@code --compare-shell} the old ways. Every way is timed the same: from the command's start to its
+ * first announcement reaching the peer host (in the lab) or leaving the interface.</li>
  * <li>Blackout (lab): a client pings the VIP every millisecond while it moves between the two hosts; the longest gap
  * in its replies per switchover, vipctl's ways and the shell's side by side.</li>
  * </ul>
@@ -56,15 +59,12 @@ public final class Bench {
     }
 
     private static final int WARM_UP_CYCLES = 50;
-    private static final Pattern TIMING = Pattern.compile("\"(startToFirstGarp|total)\":(\\d+)");
     private static final Pattern TIMINGS = Pattern.compile("\"timingsMicros\":\\{([^}]*)}");
     private static final Pattern PHASE = Pattern.compile("\"(\\w+)\":(\\d+)");
     /** The client's ping interval: the gap resolution the issue asks for. */
     private static final int PING_INTERVAL_MS = 1;
     /** Linux ignores a neighbour update within locktime (1 s) of the last; switchovers are spaced wider. */
     private static final long SETTLE_MILLIS = 1500;
-    private static final String SHELL_ARPING = "ip addr add + arping -U -c 1";
-    private static final String SHELL_IFCONFIG = "ifconfig eth0:1 up (vendor script, no GARP)";
 
     private final Plan plan;
     private final String launcher;
@@ -87,9 +87,11 @@ public final class Bench {
             err.println("vipctl bench: " + e.getMessage());
             return e.exitCode().code();
         }
-        if (plan.lab && plan.compareShell && !Demo.onPath("arping")) {
-            err.println("vipctl bench: --compare-shell needs 'arping' (Debian/Ubuntu: apt-get install iputils-arping)");
-            return ExitCode.BAD_INPUT.code();
+        for (String[] tool : requiredTools(plan)) {
+            if (!Demo.onPath(tool[0])) {
+                err.println("vipctl bench: " + tool[2] + " needs '" + tool[0] + "' (Debian/Ubuntu: apt-get install " + tool[1] + ")");
+                return ExitCode.BAD_INPUT.code();
+            }
         }
         Bench bench = new Bench(plan, launcher.toString(), err);
         BenchReport report = new BenchReport(bench.environment());
@@ -99,6 +101,9 @@ public final class Bench {
             } else {
                 bench.onInterface(report);
             }
+        } catch (TakeoverException e) {
+            err.println("vipctl bench: " + e.getMessage());
+            return e.exitCode().code();
         } catch (Exception e) {
             err.println("vipctl bench: " + e.getMessage());
             return ExitCode.INTERNAL_ERROR.code();
@@ -113,6 +118,21 @@ public final class Bench {
         }
         out.print(plan.json ? report.json() + "\n" : plan.csv ? report.csv() : report.table());
         return ExitCode.OK.code();
+    }
+
+    /** {command, its Debian/Ubuntu package, what needs it} */
+    private static List<String[]> requiredTools(Plan plan) {
+        List<String[]> tools = new ArrayList<>();
+        tools.add(new String[] {"ip", "iproute2", "bench"});
+        if (plan.lab) {
+            tools.add(new String[] {"ping", "iputils-ping", "bench --lab (the client)"});
+        } else {
+            tools.add(new String[] {"tcpdump", "tcpdump", "bench --interface (to see the frames leave " + plan.interfaceName + ")"});
+        }
+        if (plan.compareShell) {
+            tools.add(new String[] {"arping", "iputils-arping", "--compare-shell"});
+        }
+        return tools;
     }
 
     private Map<String, Object> environment() {
@@ -136,11 +156,25 @@ public final class Bench {
             report.add(NetworkNamespace.call(a.namespace(), () -> inProcess(NamespaceLab.INTERFACE, vip)));
             Path agentDirectory = Files.createTempDirectory("vipctl-bench-agents");
             try {
-                try (WireWatch watch = WireWatch.start(lab.hostB(), vip.address())) {
-                    wholeProcess(report, lab, watch, agentDirectory);
+                String eth = NamespaceLab.INTERFACE;
+                List<Way> ways = new ArrayList<>();
+                ways.add(vipctl("vipctl up, new process", "vipctl down, new process", eth, vip, null, "--garp-count", "1", "--json").in(a));
+                ways.add(vipctl("vipctl up, resident agent", "vipctl down, resident agent", eth, vip, agentDirectory,
+                        "--garp-count", "1", "--json").in(a));
+                ways.add(vipctl("vipctl up --probe-wait-ms 0, resident agent", "vipctl down, resident agent", eth, vip, agentDirectory,
+                        "--garp-count", "1", "--json", "--probe-wait-ms", "0").in(a));
+                if (plan.compareShell) {
+                    for (Way old : OldWays.forThisOs(eth, vip)) {
+                        ways.add(old.in(a));
+                    }
+                }
+                try (Agents agents = Agents.start(List.of(a), launcher, agentDirectory);
+                     WireWatch watch = WireWatch.atPeer(lab.hostB(), vip.address())) {
+                    wholeProcess(report, ways, watch, a.mac(), "seen by the peer",
+                            "from starting the command in host-a to its first announcement arriving at host-b");
                 }
                 if (plan.switchovers > 0) {
-                    report.add(blackout(lab, agentDirectory));
+                    report.add(blackout(lab, vip, agentDirectory));
                 }
             } finally {
                 deleteTree(agentDirectory);
@@ -149,64 +183,53 @@ public final class Bench {
         progress(null);
     }
 
-    private void wholeProcess(BenchReport report, NamespaceLab lab, WireWatch watch, Path agentDirectory) throws Exception {
-        NamespaceLab.Host a = lab.hostA();
-        String vip = NamespaceLab.VIP_WITH_PREFIX;
-        String eth = NamespaceLab.INTERFACE;
-        Map<String, Way> ways = new LinkedHashMap<>();
-        ways.put("vipctl up, new process", vipctl(a, null, "--garp-count", "1", "--json"));
-        ways.put("vipctl up, resident agent", vipctl(a, agentDirectory, "--garp-count", "1", "--json"));
-        ways.put("vipctl up --probe-wait-ms 0, resident agent", vipctl(a, agentDirectory, "--garp-count", "1", "--probe-wait-ms", "0", "--json"));
-        if (plan.compareShell) {
-            ways.put(SHELL_ARPING, new Way(a.command("sh", "-c", "ip addr add " + vip + " dev " + eth + " label " + eth + ":1 && arping -q -U -c 1 -I "
-                    + eth + " " + NamespaceLab.VIP), a.command("ip", "addr", "del", vip, "dev", eth), true));
-            if (Demo.onPath("ifconfig")) {
-                ways.put(SHELL_IFCONFIG, new Way(a.command("ifconfig", eth + ":1", NamespaceLab.VIP, "netmask", "255.255.255.0", "up"),
-                        a.command("ifconfig", eth + ":1", "down"), false));
-            }
-        }
-        BenchReport.Section up = new BenchReport.Section("Whole process: command start -> first gratuitous ARP seen by the peer",
-                "wall clock from starting the command in host-a to its first announcement arriving at host-b; for the vendor"
-                        + " ifconfig script, which sends none, to its exit; " + plan.runs + " runs each", true);
+    /**
+     * Each way's runs: from starting its {@code up} to its first announcement on the wire (to its exit for a way that
+     * sends none), then its {@code down} from start to exit; vipctl's ways also with their own --json phases. vipctl's
+     * 'up' sends one round (--garp-count 1), as the old ways send one frame, so that its run ends soon after.
+     *
+     * @param sender the MAC the announcements come from; null: any seen by {@code watch}
+     */
+    private void wholeProcess(BenchReport report, List<Way> ways, WireWatch watch, MacAddress sender, String seen, String span) throws Exception {
+        BenchReport.Section up = new BenchReport.Section("Whole process: command start -> first gratuitous ARP " + seen,
+                "wall clock " + span + "; for the vendor ifconfig script, which sends none, to its exit; " + plan.runs + " runs each"
+                        + (plan.compareShell ? ". Old ways: Linux's; " + OldWays.NOT_IMPLEMENTED : ""), true);
         BenchReport.Section down = new BenchReport.Section("Whole process: the matching down/del, start -> exit",
                 "wall clock of the command that removes the VIP again; " + plan.runs + " runs each", true);
-        java.util.Set<String> downNames = new java.util.HashSet<>();
+        Set<String> downNames = new HashSet<>();
         List<BenchReport.Section> phaseSections = new ArrayList<>();
-        try (Agents agents = Agents.start(List.of(a), launcher, agentDirectory)) {
-            for (Map.Entry<String, Way> entry : ways.entrySet()) {
-                Way way = entry.getValue();
-                long[] upSamples = new long[plan.runs];
-                long[] downSamples = new long[plan.runs];
-                Map<String, long[]> phases = new LinkedHashMap<>();
-                for (int i = 0; i < plan.runs; i++) {
-                    progress("whole process: " + entry.getKey() + " " + (i + 1) + "/" + plan.runs);
-                    long start = WireWatch.nowMicros();
-                    Shell.Result result = check(Shell.run(way.up), entry.getKey());
-                    addPhases(phases, result.stdout, i);
-                    long end = WireWatch.nowMicros();
-                    long seen = way.announces ? watch.firstAnnouncement(a.mac(), start, 3000) : end;
-                    if (seen < 0) {
-                        throw new IllegalStateException(entry.getKey() + ": no announcement reached host-b within 3 s");
-                    }
-                    upSamples[i] = seen - start;
-                    long downStart = WireWatch.nowMicros();
-                    check(Shell.run(way.down), entry.getKey() + " (removing)");
-                    downSamples[i] = WireWatch.nowMicros() - downStart;
+        for (Way way : ways) {
+            long[] upSamples = new long[plan.runs];
+            long[] downSamples = new long[plan.runs];
+            Map<String, long[]> phases = new LinkedHashMap<>();
+            for (int i = 0; i < plan.runs; i++) {
+                progress("whole process: " + way.name + " " + (i + 1) + "/" + plan.runs);
+                long start = WireWatch.nowMicros();
+                Shell.Result result = check(Shell.run(way.up), way.name);
+                addPhases(phases, result.stdout, i);
+                long end = WireWatch.nowMicros();
+                long announced = way.announces ? watch.firstAnnouncement(sender, start, 3000) : end;
+                if (announced < 0) {
+                    throw new IllegalStateException(way.name + ": no announcement " + seen + " within 3 s");
                 }
-                up.add(entry.getKey(), upSamples);
-                if (!phases.isEmpty()) {
-                    BenchReport.Section section = new BenchReport.Section("Where the time of '" + entry.getKey() + "' goes",
-                            "vipctl's own --json timingsMicros of the same runs: startToMain is the launcher's start to main (through the"
-                                    + " agent: to the agent picking the request up), the phases follow one another, startToFirstGarp"
-                                    + " is the launcher's start to the first frame handed to the kernel", false);
-                    for (Map.Entry<String, long[]> phase : phases.entrySet()) {
-                        section.add(phase.getKey(), phase.getValue());
-                    }
-                    phaseSections.add(section);
+                upSamples[i] = announced - start;
+                long downStart = WireWatch.nowMicros();
+                check(Shell.run(way.down), way.downName);
+                downSamples[i] = WireWatch.nowMicros() - downStart;
+            }
+            up.add(way.name, upSamples);
+            if (!phases.isEmpty()) {
+                BenchReport.Section section = new BenchReport.Section("Where the time of '" + way.name + "' goes",
+                        "vipctl's own --json timingsMicros of the same runs: startToMain is the launcher's start to main (through the"
+                                + " agent: to the agent picking the request up), the phases follow one another, startToFirstGarp"
+                                + " is the launcher's start to the first frame handed to the kernel", false);
+                for (Map.Entry<String, long[]> phase : phases.entrySet()) {
+                    section.add(phase.getKey(), phase.getValue());
                 }
-                if (downNames.add(downName(entry.getKey()))) { // the same 'down' after two kinds of 'up' is shown once
-                    down.add(downName(entry.getKey()), downSamples);
-                }
+                phaseSections.add(section);
+            }
+            if (downNames.add(way.downName)) { // the same 'down' after two kinds of 'up' is shown once
+                down.add(way.downName, downSamples);
             }
         }
         report.add(up);
@@ -228,94 +251,98 @@ public final class Bench {
         }
     }
 
-    /** The lab's switchovers, host-a to host-b and back, each way in turn; the client's longest gap per switchover. */
-    private BenchReport.Section blackout(NamespaceLab lab, Path agentDirectory) throws Exception {
+    /**
+     * The lab's switchovers, host-a to host-b and back, each way in turn; per switchover the client's longest gap and
+     * the replies lost in it. Only ways that announce: without, the client keeps the old MAC until its entry expires.
+     */
+    private BenchReport.Section blackout(NamespaceLab lab, Vip vip, Path agentDirectory) throws Exception {
         NamespaceLab.Host a = lab.hostA();
         NamespaceLab.Host b = lab.hostB();
-        String vip = NamespaceLab.VIP_WITH_PREFIX;
         String eth = NamespaceLab.INTERFACE;
-        Map<String, Switch> ways = new LinkedHashMap<>();
-        ways.put("vipctl, new processes", host -> new Way(vipctlUp(host, null), vipctlDown(host, null), true));
-        ways.put("vipctl, resident agents", host -> new Way(vipctlUp(host, agentDirectory), vipctlDown(host, agentDirectory), true));
-        ways.put("vipctl --probe-wait-ms 0, resident agents", host -> new Way(vipctlUp(host, agentDirectory, "--probe-wait-ms", "0"),
-                vipctlDown(host, agentDirectory), true));
-        ways.put(SHELL_ARPING, host -> new Way(host.command("sh", "-c", "ip addr add " + vip + " dev " + eth + " label " + eth
-                + ":1 && arping -q -U -c 1 -I " + eth + " " + NamespaceLab.VIP), host.command("ip", "addr", "del", vip, "dev", eth), true));
+        List<Way> ways = new ArrayList<>();
+        ways.add(vipctl("vipctl, new processes", "", eth, vip, null));
+        ways.add(vipctl("vipctl, resident agents", "", eth, vip, agentDirectory));
+        ways.add(vipctl("vipctl --probe-wait-ms 0, resident agents", "", eth, vip, agentDirectory, "--probe-wait-ms", "0"));
+        List<String> notRun = new ArrayList<>();
+        for (Way old : plan.compareShell ? OldWays.forThisOs(eth, vip) : List.<Way>of()) {
+            if (old.announces) {
+                ways.add(old);
+            } else {
+                notRun.add(old.name);
+            }
+        }
         BenchReport.Section section = new BenchReport.Section("Client-observed blackout of a switchover",
                 "the longest gap between a client's ping replies (one ping per " + PING_INTERVAL_MS + " ms) while 'down' on the old primary"
-                        + " and then 'up' on the new one run; " + plan.switchovers + " switchovers each, alternating host-a -> host-b -> host-a."
-                        + " Not run: the vendor ifconfig script, which sends no gratuitous ARP (over 38 s each in our lab)", true);
+                        + " and then 'up' on the new one run, and the replies lost in it; " + plan.switchovers + " switchovers each,"
+                        + " alternating host-a -> host-b -> host-a"
+                        + (notRun.isEmpty() ? "" : ". Not run: " + String.join(", ", notRun) + ", which sends no gratuitous ARP: the client"
+                        + " keeps the old MAC until its neighbour entry expires (over 38 s each in our lab)"), true);
         try (Agents agents = Agents.start(List.of(a, b), launcher, agentDirectory);
              ClientPing ping = ClientPing.start(lab.client(), NamespaceLab.VIP, PING_INTERVAL_MS)) {
-            for (Map.Entry<String, Switch> entry : ways.entrySet()) {
+            for (Way way : ways) {
                 a.run("ip", "addr", "flush", "dev", eth, "label", eth + ":1");
                 b.run("ip", "addr", "flush", "dev", eth, "label", eth + ":1");
-                check(Shell.run(entry.getValue().on(a).up), entry.getKey());
+                check(Shell.run(way.in(a).up), way.name);
                 if (!ping.awaitReplyAfter(WireWatch.nowMicros(), 5000)) {
-                    throw new IllegalStateException(entry.getKey() + ": the client gets no reply from the VIP on host-a");
+                    throw new IllegalStateException(way.name + ": the client gets no reply from the VIP on host-a");
                 }
                 Thread.sleep(SETTLE_MILLIS);
                 long[] gaps = new long[plan.switchovers];
+                int[] lost = new int[plan.switchovers];
                 NamespaceLab.Host from = a;
                 NamespaceLab.Host to = b;
                 for (int i = 0; i < plan.switchovers; i++) {
-                    progress("blackout: " + entry.getKey() + " " + (i + 1) + "/" + plan.switchovers);
+                    progress("blackout: " + way.name + " " + (i + 1) + "/" + plan.switchovers);
                     long start = WireWatch.nowMicros();
-                    check(Shell.run(entry.getValue().on(from).down), entry.getKey() + " down on " + from.role());
-                    check(Shell.run(entry.getValue().on(to).up), entry.getKey() + " up on " + to.role());
+                    check(Shell.run(way.in(from).down), way.name + " down on " + from.role());
+                    check(Shell.run(way.in(to).up), way.name + " up on " + to.role());
                     if (!ping.awaitReplyAfter(WireWatch.nowMicros(), 5000)) {
-                        throw new IllegalStateException(entry.getKey() + ": the client gets no reply after the switch to " + to.role());
+                        throw new IllegalStateException(way.name + ": the client gets no reply after the switch to " + to.role());
                     }
-                    gaps[i] = ping.longestGap(start, WireWatch.nowMicros()).micros;
+                    ClientPing.Gap gap = ping.longestGap(start, WireWatch.nowMicros());
+                    gaps[i] = gap.micros;
+                    lost[i] = gap.lostReplies;
                     Thread.sleep(SETTLE_MILLIS);
                     NamespaceLab.Host swap = from;
                     from = to;
                     to = swap;
                 }
-                section.add(entry.getKey(), gaps);
+                section.add(way.name, gaps, lost);
             }
         }
         return section;
     }
 
-    private interface Switch {
-        Way on(NamespaceLab.Host host);
-    }
-
-    /** One way to bring the VIP up and take it down again, as commands in a host. */
-    private static final class Way {
+    /** One way to bring the VIP up and take it down again, as commands, with the names the report gives them. */
+    static final class Way {
+        final String name;
+        final String downName;
         final List<String> up;
         final List<String> down;
         final boolean announces;
 
         /** @param announces whether {@code up} sends a gratuitous ARP (the vendor's ifconfig script does not) */
-        Way(List<String> up, List<String> down, boolean announces) {
+        Way(String name, String downName, List<String> up, List<String> down, boolean announces) {
+            this.name = name;
+            this.downName = downName;
             this.up = up;
             this.down = down;
             this.announces = announces;
         }
+
+        /** The same commands, run in a lab host's namespace. */
+        Way in(NamespaceLab.Host host) {
+            return new Way(name, downName, host.command(up.toArray(new String[0])), host.command(down.toArray(new String[0])), announces);
+        }
     }
 
-    private static String downName(String upName) {
-        return upName.equals(SHELL_ARPING) ? "ip addr del" : upName.replace(" up --probe-wait-ms 0", " down").replace(" up", " down");
+    /** vipctl up/down through the launcher, with agents off (agentDirectory null: a fresh JVM every time) or through them. */
+    private Way vipctl(String name, String downName, String interfaceName, Vip vip, Path agentDirectory, String... upOptions) {
+        List<String> up = launcherCommand(agentDirectory, "up", "--interface", interfaceName, "--vip", vip.toString());
+        up.addAll(List.of(upOptions));
+        return new Way(name, downName, up, launcherCommand(agentDirectory, "down", "--interface", interfaceName, "--vip", vip.toString()), true);
     }
 
-    private Way vipctl(NamespaceLab.Host host, Path agentDirectory, String... upOptions) {
-        return new Way(vipctlUp(host, agentDirectory, upOptions), vipctlDown(host, agentDirectory), true);
-    }
-
-    private List<String> vipctlUp(NamespaceLab.Host host, Path agentDirectory, String... options) {
-        List<String> command = launcherCommand(agentDirectory, "up", "--interface", NamespaceLab.INTERFACE, "--vip", NamespaceLab.VIP_WITH_PREFIX);
-        command.addAll(List.of(options));
-        return host.command(command.toArray(new String[0]));
-    }
-
-    private List<String> vipctlDown(NamespaceLab.Host host, Path agentDirectory) {
-        return host.command(launcherCommand(agentDirectory, "down", "--interface", NamespaceLab.INTERFACE, "--vip", NamespaceLab.VIP_WITH_PREFIX)
-                .toArray(new String[0]));
-    }
-
-    /** The launcher with the agent directory to use, or with agents off (null): a fresh JVM every time. */
     private List<String> launcherCommand(Path agentDirectory, String... args) {
         List<String> command = new ArrayList<>(List.of("env", agentDirectory == null ? "VIPCTL_NO_AGENT=1" : "VIPCTL_AGENT_DIR=" + agentDirectory, launcher));
         command.addAll(List.of(args));
@@ -369,27 +396,46 @@ public final class Bench {
 
     // --- on a given interface ---
 
+    /**
+     * The same on a given interface in the current namespace, without agents or a client: the VIP must be free (not
+     * configured here, nobody answering for it), and whatever the bench added is removed again if a run fails.
+     */
     private void onInterface(BenchReport report) throws Exception {
-        report.add(inProcess(plan.interfaceName, plan.vip));
-        String vip = plan.vip.toString();
-        long[] firstGarp = new long[plan.runs];
-        long[] total = new long[plan.runs];
-        for (int i = 0; i < plan.runs; i++) {
-            progress("whole process " + (i + 1) + "/" + plan.runs);
-            Shell.Result up = check(Shell.run(List.of("env", "VIPCTL_NO_AGENT=1", launcher, "up", "--interface", plan.interfaceName, "--vip", vip,
-                    "--garp-count", "1", "--json")), "vipctl up");
-            check(Shell.run(List.of("env", "VIPCTL_NO_AGENT=1", launcher, "down", "--interface", plan.interfaceName, "--vip", vip)), "vipctl down");
-            Matcher numbers = TIMING.matcher(up.stdout);
-            while (numbers.find()) {
-                (numbers.group(1).equals("total") ? total : firstGarp)[i] = Long.parseLong(numbers.group(2));
+        String eth = plan.interfaceName;
+        checkFree(eth, plan.vip);
+        try {
+            report.add(inProcess(eth, plan.vip));
+            List<Way> ways = new ArrayList<>();
+            ways.add(vipctl("vipctl up, new process", "vipctl down, new process", eth, plan.vip, null, "--garp-count", "1", "--json"));
+            if (plan.compareShell) {
+                ways.addAll(OldWays.forThisOs(eth, plan.vip));
             }
+            try (WireWatch watch = WireWatch.leaving(eth, plan.vip.address())) {
+                wholeProcess(report, ways, watch, null, "leaving " + eth,
+                        "from starting the command to its first announcement leaving " + eth + " (tcpdump's capture timestamp)");
+            }
+        } catch (Exception e) {
+            try (TakeoverEngine engine = TakeoverEngine.start(LinuxNetworkOs.open(), eth)) {
+                engine.down(plan.vip, false, new Outcome(), new Timings(System.nanoTime(), -1));
+            } catch (TakeoverException | OsException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
-        report.add(new BenchReport.Section("Whole process, as vipctl reports it", "from vipctl's --json timings: the launcher's start to"
-                + " the first frame handed to the kernel, and to the end of 'up --garp-count 1'; " + plan.runs + " runs (no peer here to see"
-                + " the wire, so the shell's ways, which report nothing, are compared only with --lab)", false)
-                .add("vipctl up: start -> first GARP sent", firstGarp)
-                .add("vipctl up: start -> exit", total));
         progress(null);
+    }
+
+    /** Refuses a VIP that is in use: the bench adds and removes it, and announces it on the segment. */
+    private static void checkFree(String interfaceName, Vip vip) throws Exception {
+        TakeoverEngine.WirePlan wire = new TakeoverEngine.WirePlan(vip.address(), AnnouncementProfile.DEFAULT, WireChecks.DEFAULT, Platforms.ARP_LINKS);
+        Outcome probe = new Outcome();
+        try (TakeoverEngine engine = TakeoverEngine.start(LinuxNetworkOs.open(), interfaceName, wire)) {
+            engine.probe(vip.address(), probe, new Timings(System.nanoTime(), -1));
+        }
+        if (probe.exitCode() != ExitCode.NOT_CONFIGURED) {
+            throw new TakeoverException(ExitCode.BAD_INPUT, "the bench adds, announces and removes " + vip + " on " + interfaceName
+                    + ", so it needs a VIP nobody uses; " + probe.message() + ": give a free one");
+        }
     }
 
     // --- in-process ---

@@ -33,8 +33,23 @@ public final class BenchReport {
         }
 
         public Section add(String name, long[] samplesMicros) {
-            series.add(new Series(name, samplesMicros));
+            series.add(new Series(name, samplesMicros, null));
             return this;
+        }
+
+        /** A series whose samples each lost some of the client's replies: {@code lostReplies[i]} in sample i. */
+        public Section add(String name, long[] samplesMicros, int[] lostReplies) {
+            series.add(new Series(name, samplesMicros, lostReplies.clone()));
+            return this;
+        }
+
+        private boolean countsLostReplies() {
+            for (Series each : series) {
+                if (each.lostReplies != null) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -43,15 +58,26 @@ public final class BenchReport {
         final String name;
         final long[] samples;
         final long[] sorted;
+        /** Per sample, the client's replies lost in it; null where nothing was lost to count. */
+        final int[] lostReplies;
 
-        Series(String name, long[] samples) {
+        Series(String name, long[] samples, int[] lostReplies) {
             if (samples.length == 0) {
                 throw new IllegalArgumentException("no samples for " + name);
+            }
+            if (lostReplies != null && lostReplies.length != samples.length) {
+                throw new IllegalArgumentException(name + ": " + lostReplies.length + " lost-reply counts for " + samples.length + " samples");
             }
             this.name = name;
             this.samples = samples.clone();
             this.sorted = samples.clone();
             Arrays.sort(sorted);
+            this.lostReplies = lostReplies;
+        }
+
+        /** The replies lost over all samples, or "" where not counted. */
+        String totalLostReplies() {
+            return lostReplies == null ? "" : Long.toString(Arrays.stream(lostReplies).asLongStream().sum());
         }
 
         long min() {
@@ -93,11 +119,13 @@ public final class BenchReport {
         }
         for (Section section : sections) {
             text.append('\n').append(section.title).append(", µs\n  (").append(section.timed).append(")\n");
-            text.append(String.format(Locale.ROOT, "  %-46s %5s %9s %9s %9s %9s %9s %9s%n", "", "n", "min", "median", "p95", "p99", "max",
-                    section.sideBySide ? "x first" : ""));
+            boolean lost = section.countsLostReplies();
+            text.append(String.format(Locale.ROOT, "  %-46s %5s %9s %9s %9s %9s %9s %9s%s%n", "", "n", "min", "median", "p95", "p99", "max",
+                    section.sideBySide ? "x first" : "", lost ? "  replies lost" : ""));
             for (Series series : section.series) {
-                text.append(String.format(Locale.ROOT, "  %-46s %5d %9d %9d %9d %9d %9d %9s%n", series.name, series.samples.length, series.min(),
-                        series.percentile(50), series.percentile(95), series.percentile(99), series.max(), ratio(section, series)));
+                text.append(String.format(Locale.ROOT, "  %-46s %5d %9d %9d %9d %9d %9d %9s%s%n", series.name, series.samples.length, series.min(),
+                        series.percentile(50), series.percentile(95), series.percentile(99), series.max(), ratio(section, series),
+                        lost ? String.format(Locale.ROOT, "  %13s", series.totalLostReplies()) : ""));
             }
         }
         return text.toString();
@@ -126,6 +154,13 @@ public final class BenchReport {
                     samples.add(sample);
                 }
                 entry.put("samplesMicros", samples);
+                if (series.lostReplies != null) {
+                    List<Integer> lost = new ArrayList<>();
+                    for (int count : series.lostReplies) {
+                        lost.add(count);
+                    }
+                    entry.put("lostReplies", lost);
+                }
                 seriesList.add(entry);
             }
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -173,12 +208,15 @@ public final class BenchReport {
         for (Section section : sections) {
             page.append("<h2>").append(xml(section.title)).append(", µs</h2>\n<p class=\"timed\">").append(xml(section.timed)).append("</p>\n");
             page.append(svg(section));
-            page.append("<table><tr><th>series</th><th>n</th><th>min</th><th>median</th><th>p95</th><th>p99</th><th>max</th><th>x first</th></tr>\n");
+            boolean lost = section.countsLostReplies();
+            page.append("<table><tr><th>series</th><th>n</th><th>min</th><th>median</th><th>p95</th><th>p99</th><th>max</th><th>x first</th>")
+                    .append(lost ? "<th>replies lost</th>" : "").append("</tr>\n");
             for (Series series : section.series) {
                 page.append("<tr><td>").append(xml(series.name)).append("</td><td>").append(series.samples.length).append("</td><td>")
                         .append(series.min()).append("</td><td>").append(series.percentile(50)).append("</td><td>").append(series.percentile(95))
                         .append("</td><td>").append(series.percentile(99)).append("</td><td>").append(series.max()).append("</td><td>")
-                        .append(ratio(section, series)).append("</td></tr>\n");
+                        .append(ratio(section, series)).append("</td>").append(lost ? "<td>" + series.totalLostReplies() + "</td>" : "")
+                        .append("</tr>\n");
             }
             page.append("</table>\n");
         }
@@ -199,7 +237,7 @@ public final class BenchReport {
         }
         double logLow = Math.floor(Math.log10(low));
         double logHigh = Math.max(logLow + 1, Math.ceil(Math.log10(high)));
-        int height = section.series.size() * ROW_HEIGHT + 40;
+        int height = section.series.size() * ROW_HEIGHT + 54;
         StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n",
                 LABEL_WIDTH + PLOT_WIDTH + 20, height));
@@ -211,7 +249,7 @@ public final class BenchReport {
         for (int i = 0; i < section.series.size(); i++) {
             Series series = section.series.get(i);
             String colour = COLOURS[i % COLOURS.length];
-            double y = i * ROW_HEIGHT + 17;
+            double y = i * ROW_HEIGHT + 31; // room above the first box for its median's label
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LABEL_WIDTH - 8, y + 4, xml(series.name)));
             double min = x(series.min(), logLow, logHigh);
             double max = x(series.max(), logLow, logHigh);

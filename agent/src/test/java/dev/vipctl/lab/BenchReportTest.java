@@ -68,6 +68,27 @@ class BenchReportTest {
     }
 
     @Test
+    void lostRepliesAreTotalledInTheTableAndListedPerSampleInJsonAndHtml() throws Exception {
+        BenchReport report = new BenchReport(Map.of());
+        report.add(new BenchReport.Section("Blackout", "longest gap", true)
+                .add("vipctl", new long[] {20_000, 30_000}, new int[] {18, 29})
+                .add("arping", new long[] {10_000}, new int[] {9}));
+        String table = report.table();
+        assertTrue(table.contains("replies lost"), table);
+        assertTrue(table.matches("(?s).*\\n  vipctl\\s+2(\\s+\\d+){5}\\s+1\\.00\\s+47\\n.*"), table);
+        assertTrue(report.json().contains("\"samplesMicros\":[20000,30000],\"lostReplies\":[18,29]"), report.json());
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(report.html())));
+        assertEquals(3, page.getElementsByTagName("tr").getLength(), "header and two series");
+        assertTrue(report.html().contains("<th>replies lost</th>") && report.html().contains("<td>9</td></tr>"), report.html());
+        assertTrue(!report().table().contains("replies lost"), "only where counted");
+    }
+
+    @Test
+    void lostRepliesNeedOneCountPerSample() {
+        assertThrows(IllegalArgumentException.class, () -> new BenchReport.Section("s", "t", true).add("short", new long[] {1, 2}, new int[] {0}));
+    }
+
+    @Test
     void aSeriesWithoutSamplesIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new BenchReport.Section("s", "t", true).add("empty", new long[0]));
     }

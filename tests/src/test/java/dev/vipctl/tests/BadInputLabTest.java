@@ -174,7 +174,7 @@ class BadInputLabTest {
             "bench with lab and interface    | 2 | either in a throwaway lab (--lab) or on a given interface | bench --lab --interface eth0",
             "bench on interface without vip  | 2 | 'bench' needs --vip                 | bench --interface eth0",
             "bench vip with lab              | 2 | --vip applies to bench on --interface | bench --lab --vip 198.51.100.100/24",
-            "bench compare-shell off lab     | 2 | --compare-shell needs --lab         | bench --interface eth0 --vip 198.51.100.100/24 --compare-shell",
+            "bench on a VIP in use           | 2 | so it needs a VIP nobody uses; 198.51.100.100 is held by this host | bench --interface eth0 --vip 198.51.100.100/24 --compare-shell",
             "bench switchovers off lab       | 2 | --switchovers needs --lab           | bench --interface eth0 --vip 198.51.100.100/24 --switchovers 3",
             "bench json and csv              | 2 | --json and --csv both choose        | bench --lab --json --csv",
             "bench report in missing dir     | 2 | --report /nonexistent/r.html: directory /nonexistent does not exist | bench --lab --report /nonexistent/r.html",

@@ -532,7 +532,7 @@ public final class Main {
                 + "  agent  --interface IF                   stay resident: the launcher hands it up/down, no JVM start\n"
                 + "  cache                                   (launcher) build this Java runtime's start-up cache\n"
                 + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
-                + "  bench  --lab [--compare-shell] | --interface IF --vip A.B.C.D/P   time up/down, and the old ways\n"
+                + "  bench  --lab | --interface IF --vip A.B.C.D/P [--compare-shell]   time up/down, and the old ways\n"
                 + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
                 + "'up' and 'down' on one VIP wait for each other (--lock-timeout-ms).\n"
                 + "'down' refuses the interface's own address (primary, unlabelled) unless --force.\n\nOptions:\n";

@@ -119,6 +119,28 @@ class SettingsTest {
     }
 
     @Test
+    void benchInTheLabOrOnAnInterface() throws Exception {
+        Settings lab = Settings.parse(new String[] {"bench", "--lab", "--compare-shell", "--switchovers", "3", "--csv"});
+        assertTrue(lab.bench.lab && lab.bench.compareShell && lab.bench.csv);
+        assertEquals(Settings.DEFAULT_CYCLES, lab.bench.cycles);
+        assertEquals(Settings.DEFAULT_RUNS, lab.bench.runs);
+        assertEquals(3, lab.bench.switchovers);
+        assertNull(lab.bench.report);
+
+        Path report = dir.resolve("bench.html");
+        Settings onInterface = Settings.parse(new String[] {"bench", "--interface", "eth0", "--vip", "198.51.100.100/24", "--compare-shell",
+                "--cycles", "7", "--runs", "2", "--json", "--report", report.toString()});
+        assertFalse(onInterface.bench.lab);
+        assertEquals("eth0", onInterface.bench.interfaceName);
+        assertEquals("198.51.100.100/24", onInterface.bench.vip.toString());
+        assertTrue(onInterface.bench.compareShell && onInterface.bench.json);
+        assertEquals(7, onInterface.bench.cycles);
+        assertEquals(2, onInterface.bench.runs);
+        assertEquals(0, onInterface.bench.switchovers, "no client on a given interface");
+        assertEquals(report, onInterface.bench.report);
+    }
+
+    @Test
     void configFileFillsWhatTheCommandLineLeavesOut() throws Exception {
         Path config = dir.resolve("vip.properties");
         Files.writeString(config, "# SIP VIP\ninterface=eth0\nvip=198.51.100.100/24\nlabel=eth0:sip\ngarp-count=2\njson=true\n");
