@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -190,6 +192,63 @@ abstract class ArpLinkKernelTest {
 
     /** The implementation under test. */
     abstract ArpLink open(String interfaceName) throws IOException;
+
+    @Test
+    void anInterruptedWaitEndsWithInterruptedIoException() throws Exception {
+        Root.assumeRoot();
+        try (NamespaceLab lab = NamespaceLab.create(); ArpLink link = openInNamespace(lab.hostB().namespace(), NamespaceLab.INTERFACE)) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    link.receive(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            waiter.start();
+            Thread.sleep(100);
+            waiter.interrupt();
+            waiter.join(5000);
+            assertTrue(thrown.get() instanceof InterruptedIOException, String.valueOf(thrown.get()));
+        }
+    }
+
+    /** What a child JVM without CAP_NET_RAW prints when it opens eth0. */
+    abstract String withoutCapNetRaw();
+
+    /** Child JVMs, because only a whole process shows what reaches its stdout/stderr, and capabilities are per process. */
+    @Test
+    void sendingPrintsNothingAndWithoutCapNetRawTheMessageSaysSo() throws Exception {
+        Root.assumeRoot();
+        try (NamespaceLab lab = NamespaceLab.create()) {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> child = List.of(java, "-cp", System.getProperty("java.class.path"), OpenAndSend.class.getName(),
+                    getClass().getName(), NamespaceLab.INTERFACE);
+
+            Shell.Result privileged = Shell.run(lab.hostA().command(child.toArray(new String[0])));
+            assertEquals("", privileged.stderr, "stderr");
+            assertEquals("sent\n", privileged.stdout, "stdout");
+
+            List<String> withoutNetRaw = new ArrayList<>(List.of("setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"));
+            withoutNetRaw.addAll(child);
+            Shell.Result unprivileged = Shell.run(lab.hostA().command(withoutNetRaw.toArray(new String[0])));
+            assertEquals("", unprivileged.stderr, "stderr");
+            assertEquals(withoutCapNetRaw(), unprivileged.stdout);
+        }
+    }
+
+    /** Run in a child JVM: opens the interface with the test class's link, sends one announcement, says "sent" or why not. */
+    static final class OpenAndSend {
+        public static void main(String[] args) throws Exception {
+            ArpLinkKernelTest test = (ArpLinkKernelTest) Class.forName(args[0]).getDeclaredConstructor().newInstance();
+            try (ArpLink sender = test.open(args[1])) {
+                sender.send(ArpFrames.announcementRequest(MacAddress.parse("02:00:00:00:00:0a"), VIP));
+                System.out.println("sent");
+            } catch (IOException e) {
+                System.out.println(e.getMessage());
+            }
+        }
+    }
 
     /** The frame as {@link ArpPacket#toString()}, or in hex if it is not ARP; "nothing" for null. */
     static String describe(byte[] frame) {

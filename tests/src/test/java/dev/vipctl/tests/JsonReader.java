@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A strict reader of the JSON vipctl prints, for tests: objects, arrays, strings, whole numbers, true/false/null. */
+/** Reads the launcher's JSON (objects, arrays, strings, whole and decimal numbers, booleans, null). */
 final class JsonReader {
     private final String text;
     private int at;
@@ -14,33 +14,40 @@ final class JsonReader {
         this.text = text;
     }
 
-    /** The one value in {@code text}; anything malformed, or anything after it, is an IllegalArgumentException. */
     static Object parse(String text) {
-        JsonReader reader = new JsonReader(text.trim());
+        JsonReader reader = new JsonReader(text);
         Object value = reader.value();
-        if (reader.at != reader.text.length()) {
-            throw reader.error("text after the value");
+        reader.space();
+        if (reader.at != text.length()) {
+            throw reader.error("trailing text");
         }
         return value;
     }
 
+    static String describe(Object json) {
+        return String.valueOf(json);
+    }
+
     private Object value() {
+        space();
         if (at >= text.length()) {
-            throw error("end of text");
+            throw error("unexpected end");
         }
         char c = text.charAt(at);
         if (c == '{') {
             Map<String, Object> object = new LinkedHashMap<>();
             at++;
+            space();
             if (peek('}')) {
                 return object;
             }
             do {
+                space();
                 String key = string();
+                space();
                 expect(':');
-                if (object.put(key, value()) != null) {
-                    throw error("duplicate key " + key);
-                }
+                object.put(key, value());
+                space();
             } while (peek(','));
             expect('}');
             return object;
@@ -48,11 +55,13 @@ final class JsonReader {
         if (c == '[') {
             List<Object> array = new ArrayList<>();
             at++;
+            space();
             if (peek(']')) {
                 return array;
             }
             do {
                 array.add(value());
+                space();
             } while (peek(','));
             expect(']');
             return array;
@@ -63,20 +72,18 @@ final class JsonReader {
         for (String word : new String[] {"true", "false", "null"}) {
             if (text.startsWith(word, at)) {
                 at += word.length();
-                return word.equals("null") ? null : Boolean.valueOf(word);
+                return "null".equals(word) ? null : Boolean.valueOf(word);
             }
         }
         int start = at;
-        if (c == '-') {
+        while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
             at++;
         }
-        while (at < text.length() && Character.isDigit(text.charAt(at))) {
-            at++;
+        String number = text.substring(start, at);
+        if (number.isEmpty()) {
+            throw error("unexpected '" + c + "'");
         }
-        if (at == start || at == start + 1 && c == '-') {
-            throw error("not a value");
-        }
-        return Long.parseLong(text.substring(start, at));
+        return number.matches("-?\\d+") ? (Object) Long.valueOf(number) : (Object) Double.valueOf(number);
     }
 
     private String string() {
@@ -90,24 +97,40 @@ final class JsonReader {
             if (c == '"') {
                 return out.toString();
             }
-            if (c < 0x20) {
-                throw error("control character in a string");
-            }
-            if (c == '\\') {
-                char escaped = text.charAt(at++);
-                switch (escaped) {
-                    case '"': case '\\': case '/': out.append(escaped); break;
-                    case 'n': out.append('\n'); break;
-                    case 't': out.append('\t'); break;
-                    case 'r': out.append('\r'); break;
-                    case 'b': out.append('\b'); break;
-                    case 'f': out.append('\f'); break;
-                    case 'u': out.append((char) Integer.parseInt(text.substring(at, at + 4), 16)); at += 4; break;
-                    default: throw error("bad escape \\" + escaped);
-                }
-            } else {
+            if (c != '\\') {
                 out.append(c);
+                continue;
             }
+            char escaped = text.charAt(at++);
+            switch (escaped) {
+                case 'n':
+                    out.append('\n');
+                    break;
+                case 'r':
+                    out.append('\r');
+                    break;
+                case 't':
+                    out.append('\t');
+                    break;
+                case 'b':
+                    out.append('\b');
+                    break;
+                case 'f':
+                    out.append('\f');
+                    break;
+                case 'u':
+                    out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+                    at += 4;
+                    break;
+                default:
+                    out.append(escaped);
+            }
+        }
+    }
+
+    private void space() {
+        while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+            at++;
         }
     }
 
@@ -126,6 +149,6 @@ final class JsonReader {
     }
 
     private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException(what + " at " + at + " in: " + text.substring(Math.max(0, at - 40), Math.min(text.length(), at + 40)));
+        return new IllegalArgumentException("bad JSON at " + at + " (" + what + "): " + text);
     }
 }
