@@ -203,8 +203,8 @@ public final class BenchReport {
         for (Map.Entry<String, Object> entry : environment.entrySet()) {
             page.append("<tr><th>").append(xml(entry.getKey())).append("</th><td>").append(xml(String.valueOf(entry.getValue()))).append("</td></tr>\n");
         }
-        page.append("</table>\n<p>Boxes span p25-p75, the thick line is the median, whiskers reach min and max, the tick is p99."
-                + " The axis is logarithmic.</p>\n");
+        page.append("</table>\n<p>Boxes span p25-p75, the thick line is the median, whiskers reach min and max, the tick is p99;"
+                + " the dots below are the samples. The axis is logarithmic.</p>\n");
         for (Section section : sections) {
             page.append("<h2>").append(xml(section.title)).append(", µs</h2>\n<p class=\"timed\">").append(xml(section.timed)).append("</p>\n");
             page.append(svg(section));
@@ -237,15 +237,22 @@ public final class BenchReport {
         }
         double logLow = Math.floor(Math.log10(low));
         double logHigh = Math.max(logLow + 1, Math.ceil(Math.log10(high)));
-        int height = section.series.size() * ROW_HEIGHT + 54;
+        int height = section.series.size() * ROW_HEIGHT + 70;
+        int axis = height - 41;
         StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n",
                 LABEL_WIDTH + PLOT_WIDTH + 20, height));
         for (int decade = (int) logLow; decade <= (int) logHigh; decade++) {
             double x = LABEL_WIDTH + (decade - logLow) / (logHigh - logLow) * PLOT_WIDTH;
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, x, height - 25, x, height - 10, decadeLabel(decade)));
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ccc\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, x, axis, x, axis + 15, decadeLabel(decade)));
+            for (int step : decade < logHigh ? new int[] {2, 5} : new int[0]) { // lighter lines to read values between decades
+                double minor = x((long) Math.pow(10, decade) * step, logLow, logHigh);
+                svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>\n", minor, minor, axis));
+            }
         }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">time, logarithmic"
+                + " (lines at 1, 2 and 5 of each decade)</text>\n", LABEL_WIDTH + PLOT_WIDTH / 2, height - 6));
         for (int i = 0; i < section.series.size(); i++) {
             Series series = section.series.get(i);
             String colour = COLOURS[i % COLOURS.length];
@@ -265,6 +272,11 @@ public final class BenchReport {
             svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", p99, y - 6, p99, y + 6, colour));
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>\n", median + 4, y - 12, colour,
                     xml(humanMicros(series.percentile(50)))));
+            for (long sample : series.samples) {
+                svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.5\" fill=\"%s\" fill-opacity=\"0.5\"/>",
+                        x(sample, logLow, logHigh), y + 14, colour));
+            }
+            svg.append('\n');
         }
         return svg.append("</svg>\n").toString();
     }

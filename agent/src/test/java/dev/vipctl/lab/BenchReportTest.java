@@ -63,6 +63,7 @@ class BenchReportTest {
         Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(html)));
         assertEquals(2, page.getElementsByTagName("svg").getLength());
         assertEquals(3, page.getElementsByTagName("rect").getLength());
+        assertEquals(4 + 2 + 1, page.getElementsByTagName("circle").getLength(), "a dot per sample");
         assertTrue(html.contains("vipctl bench --lab &lt;&amp;&gt;"), "escaped");
         assertTrue(html.contains(">2.0 ms<"), "the median is labelled: " + html);
     }

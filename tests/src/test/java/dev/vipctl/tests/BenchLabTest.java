@@ -105,10 +105,10 @@ class BenchLabTest {
                 ways.add(row.substring(upSection.length()).replaceAll(",\\d+(,\\d+){5}$", ""));
             }
         }
-        assertEquals(List.of("\"vipctl up, new process\"", "ip addr add + arping -U -c 1", "ifconfig eth0:1 up (vendor script, no GARP)"), ways,
+        assertEquals(List.of("\"vipctl up, new process\"", "ip addr add + arping -U -c 1", "\"ifconfig eth0:1 up (vendor script, no GARP)\""), ways,
                 result.stdout);
-        assertTrue(result.stdout.contains("\nIn-process engine phases on eth0,\"remove + verify\",2,"), result.stdout);
-        assertTrue(result.stdout.contains("\nWhere the time of 'vipctl up, new process' goes,startToFirstGarp,2,"), result.stdout);
+        assertTrue(result.stdout.contains("\nIn-process engine phases on eth0,remove + verify,2,"), result.stdout);
+        assertTrue(result.stdout.contains("\n\"Where the time of 'vipctl up, new process' goes\",startToFirstGarp,2,"), result.stdout);
         for (int i = 1; i < rows.length; i++) {
             String field = "(\"(?:[^\"]|\"\")*\"|[^,\"]+)";
             assertTrue(rows[i].matches(field + "," + field + ",\\d+(,\\d+){5}"), rows[i]);

@@ -154,7 +154,7 @@ public final class Settings {
             .addOption(Option.builder().longOpt(RUNS).hasArg().argName("N")
                     .desc("bench: whole-process up/down runs per way, 1-1000 (default " + DEFAULT_RUNS + ")").build())
             .addOption(Option.builder().longOpt(SWITCHOVERS).hasArg().argName("N")
-                    .desc("bench --lab: switchovers per way while a client pings the VIP every 1 ms, 0-1000 (default "
+                    .desc("bench --lab: switchovers per way while a client sends to the VIP every 1 ms, 0-1000 (default "
                             + DEFAULT_SWITCHOVERS + "; 0 skips the blackout)").build())
             .addOption(Option.builder().longOpt(CSV).desc("bench: one summary row per series as CSV on stdout instead of the table").build())
             .addOption(Option.builder().longOpt(REPORT).hasArg().argName("FILE.html")
