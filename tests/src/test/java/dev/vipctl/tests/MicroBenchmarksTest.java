@@ -34,8 +34,10 @@ class MicroBenchmarksTest {
                 }
             }
         }
+        // shouldFailOnError: a benchmark that throws fails the run with its exception, instead of only lacking a result.
         Collection<RunResult> results = new Runner(options.forks(0).warmupIterations(0).measurementIterations(1)
-                .measurementTime(TimeValue.milliseconds(50)).verbosity(VerboseMode.SILENT).build()).run();
+                .measurementTime(TimeValue.milliseconds(50)).shouldFailOnError(true).verbosity(VerboseMode.SILENT)
+                .build()).run();
 
         Set<String> ran = new TreeSet<>();
         for (RunResult result : results) {
