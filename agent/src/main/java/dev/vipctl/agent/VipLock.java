@@ -1,42 +1,35 @@
 package dev.vipctl.agent;
 
+import com.sun.jna.Native;
+import dev.vipctl.linux.Errno;
+import dev.vipctl.linux.FileCalls;
 import dev.vipctl.os.IpAddress;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One VIP's lock, held so that concurrent vipctl processes working on the same VIP take turns. It is an OS advisory
- * lock on a file ({@link FileChannel#tryLock()}, a POSIX {@code fcntl} record lock on Linux), so the kernel releases
- * it when the process ends in any way, {@code kill -9} included: a crashed vipctl never leaves a stale lock.
+ * One VIP's lock, held so that concurrent vipctl runs working on the same VIP take turns. It is {@code flock(2)} on a
+ * file: a lock of the open file description, which the kernel drops when the last descriptor of it closes, so a
+ * process that ends in any way ({@code kill -9} included) leaves no stale lock; and two descriptors, in two processes
+ * or two threads of one (the resident agent's requests), exclude each other, whatever path they were opened by.
  *
  * <p>The key is the VIP's address, without its prefix, and the network namespace of this process: the same address
  * in two namespaces (test labs, containers) is two different VIPs. The file is
  * {@code vip-<address>-net<namespace inode>.lock}, e.g. {@code vip-198.51.100.100-net4026531840.lock}, or
  * {@code vip-<address>.lock} where {@code /proc/self/ns/net} cannot be read.
  *
- * <p>Lock files are never deleted: a waiter may already have the file open, and after a delete it would lock the
- * orphaned inode while the next vipctl creates and locks a new file, both believing they hold the lock. They are
- * empty, one per VIP and namespace ever used, and {@link #DEFAULT_DIRECTORY} is emptied at every boot.
- *
- * <p>Within one JVM (the resident agent runs requests side by side) holders take turns before they open the file:
- * POSIX record locks belong to the process, so a second descriptor of the same file would find the lock its own, and
- * closing that descriptor would drop the first holder's lock.
+ * <p>The holder removes the file when it lets go, so files do not pile up (one per VIP and namespace ever used). A
+ * waiter may have opened the file before it was removed and then get the lock of a file that is no longer there; so a
+ * lock counts only when the locked file still has its name, checked on the descriptor, and otherwise the waiter opens
+ * the name again.
  */
 public final class VipLock implements AutoCloseable {
     /**
@@ -46,33 +39,25 @@ public final class VipLock implements AutoCloseable {
     public static final Path DEFAULT_DIRECTORY = Path.of("/run/vipctl");
 
     /**
-     * Polling, not a blocking {@link FileChannel#lock()}: that has no timeout and can only be abandoned from another
-     * thread. 5 ms notices a release soon enough not to matter next to a takeover's own milliseconds, and costs a
-     * waiter only 200 cheap syscalls a second.
+     * Polling, not a blocking flock: that has no timeout. 5 ms notices a release soon enough not to matter next to a
+     * takeover's own milliseconds, and costs a waiter only 200 cheap syscalls a second.
      */
     private static final long POLL_PAUSE_MILLIS = 5;
     private static final Path NETWORK_NAMESPACE_LINK = Path.of("/proc/self/ns/net");
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_MODE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"));
-    /** Owner only: anyone who can read the file can take a shared lock on it and so keep vipctl waiting. */
-    private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    /** Owner only: anyone who can open the file can lock it and so keep vipctl waiting. */
+    private static final int FILE_MODE = 0600;
     /** Not following links: in a shared --lock-dir, a planted symlink must not make root create a file elsewhere. */
-    private static final Set<OpenOption> OPEN_OPTIONS =
-            Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-
-    /** One permit per lock file: who in this JVM may open it (see the class comment). */
-    private static final ConcurrentMap<Path, Semaphore> TURNS_IN_THIS_JVM = new ConcurrentHashMap<>();
+    private static final int OPEN_FLAGS = FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
 
     private final Path file;
-    private final Semaphore turn;
-    private final FileChannel channel;
     private final long waitedMicros;
+    private int fd;
 
-    private VipLock(Path file, Semaphore turn, FileChannel channel, long waitedMicros) {
+    private VipLock(Path file, int fd, long waitedMicros) {
         this.file = file;
-        this.turn = turn;
-        this.channel = channel;
+        this.fd = fd;
         this.waitedMicros = waitedMicros;
     }
 
@@ -91,58 +76,33 @@ public final class VipLock implements AutoCloseable {
         }
         long startNanos = System.nanoTime();
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        Path file = lockDirectory.resolve(fileName(vip, networkNamespaceId()));
-        Semaphore turn = turnInThisJvm(file);
+        Path file = lockDirectory.resolve(fileName(vip, NETWORK_NAMESPACE_ID));
         long refusedNanos = 0;
-        boolean myTurn = false;
-        FileChannel channel = null;
-        try {
-            myTurn = turn.tryAcquire();
-            if (!myTurn) {
-                refusedNanos = System.nanoTime();
-                myTurn = turn.tryAcquire(Math.max(0, timeoutNanos - (refusedNanos - startNanos)), TimeUnit.NANOSECONDS);
-                if (!myTurn) {
-                    throw stillLocked(vip, timeoutMillis, file);
+        while (true) {
+            int fd = open(lockDirectory, file);
+            try {
+                while (!tryLock(fd, file)) {
+                    if (refusedNanos == 0) {
+                        refusedNanos = System.nanoTime();
+                    }
+                    if (System.nanoTime() - startNanos >= timeoutNanos) {
+                        throw stillLocked(vip, timeoutMillis, file);
+                    }
+                    Thread.sleep(POLL_PAUSE_MILLIS);
                 }
+                if (stillNamed(fd, file)) {
+                    return new VipLock(file, fd, refusedNanos == 0 ? 0 : (System.nanoTime() - refusedNanos) / 1000);
+                }
+                // The holder we waited for removed the file: the lock that counts is the one of the file named now.
+                FileCalls.close(fd);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                FileCalls.close(fd);
+                throw new TakeoverException(ExitCode.INTERNAL_ERROR, "interrupted while waiting for the lock " + file, e);
+            } catch (TakeoverException | RuntimeException e) {
+                FileCalls.close(fd);
+                throw e;
             }
-            channel = open(lockDirectory, file);
-            while (!tryLock(channel, file)) {
-                if (refusedNanos == 0) {
-                    refusedNanos = System.nanoTime();
-                }
-                if (System.nanoTime() - startNanos >= timeoutNanos) {
-                    throw stillLocked(vip, timeoutMillis, file);
-                }
-                Thread.sleep(POLL_PAUSE_MILLIS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            giveUp(myTurn ? turn : null, channel);
-            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "interrupted while waiting for the lock " + file, e);
-        } catch (TakeoverException e) {
-            giveUp(myTurn ? turn : null, channel);
-            throw e;
-        }
-        return new VipLock(file, turn, channel, refusedNanos == 0 ? 0 : (System.nanoTime() - refusedNanos) / 1000);
-    }
-
-    private static Semaphore turnInThisJvm(Path file) {
-        Semaphore turn = TURNS_IN_THIS_JVM.get(file);
-        if (turn == null) {
-            Semaphore mine = new Semaphore(1);
-            turn = TURNS_IN_THIS_JVM.putIfAbsent(file, mine);
-            turn = turn == null ? mine : turn;
-        }
-        return turn;
-    }
-
-    /** Undoes a partial acquire: closes the descriptor if it was opened, then gives back this JVM's turn if it was taken. */
-    private static void giveUp(Semaphore turn, FileChannel channel) {
-        if (channel != null) {
-            release(channel);
-        }
-        if (turn != null) {
-            turn.release();
         }
     }
 
@@ -154,6 +114,12 @@ public final class VipLock implements AutoCloseable {
     private static String fileName(IpAddress vip, String networkNamespaceId) {
         return "vip-" + vip + (networkNamespaceId == null ? "" : "-net" + networkNamespaceId) + ".lock";
     }
+
+    /**
+     * This process's network namespace, read once: a process does not change namespaces (the threads that the bench
+     * and the tests move into labs take no VIP lock).
+     */
+    private static final String NETWORK_NAMESPACE_ID = networkNamespaceId();
 
     /** The inode number in the link {@code net:[4026531840]}, unique among the namespaces alive; null when unreadable. */
     private static String networkNamespaceId() {
@@ -170,39 +136,67 @@ public final class VipLock implements AutoCloseable {
         return !id.isEmpty() && IpAddress.isDecimal(id) ? id : null;
     }
 
-    private static FileChannel open(Path lockDirectory, Path file) throws TakeoverException {
-        Path opening = lockDirectory;
+    private static void createDirectory(Path lockDirectory) throws TakeoverException {
         try {
             Files.createDirectories(lockDirectory, DIRECTORY_MODE);
-            opening = file;
-            return FileChannel.open(file, OPEN_OPTIONS, FILE_MODE);
         } catch (AccessDeniedException e) {
-            throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "no permission to create or open " + opening
-                    + " for the VIP's lock: run as root, or pass --lock-dir with a directory you can write", e);
+            throw noPermission(lockDirectory, e);
         } catch (IOException e) {
-            // An operator's --lock-dir that cannot hold files is bad input; the default one failing is not theirs.
-            ExitCode code = lockDirectory.equals(DEFAULT_DIRECTORY) ? ExitCode.INTERNAL_ERROR : ExitCode.BAD_INPUT;
-            throw new TakeoverException(code, "cannot create or open " + opening + " for the VIP's lock ("
-                    + IoErrors.reason(e) + "): pass --lock-dir with a directory on a writable file system, e.g. /run/vipctl", e);
+            throw unusable(lockDirectory, lockDirectory, IoErrors.reason(e), e);
         }
     }
 
-    private static boolean tryLock(FileChannel channel, Path file) throws TakeoverException {
-        try {
-            return channel.tryLock() != null;
-        } catch (OverlappingFileLockException heldByThisJvm) {
+    /** Opens the lock file, creating it, and the directory when that is missing (the common case costs one call). */
+    private static int open(Path lockDirectory, Path file) throws TakeoverException {
+        int fd = FileCalls.open(file.toString(), OPEN_FLAGS, FILE_MODE);
+        int errno = fd >= 0 ? 0 : Native.getLastError();
+        if (errno == Errno.ENOENT) {
+            createDirectory(lockDirectory);
+            fd = FileCalls.open(file.toString(), OPEN_FLAGS, FILE_MODE);
+            errno = fd >= 0 ? 0 : Native.getLastError();
+        }
+        if (fd >= 0) {
+            return fd;
+        }
+        if (errno == Errno.EACCES || errno == Errno.EPERM) {
+            throw noPermission(file, null);
+        }
+        throw unusable(lockDirectory, file, errno == Errno.ELOOP ? "it is a symbolic link, which vipctl does not follow" : Errno.describe(errno), null);
+    }
+
+    private static TakeoverException noPermission(Path path, Exception cause) {
+        return new TakeoverException(ExitCode.NOT_PRIVILEGED, "no permission to create or open " + path
+                + " for the VIP's lock: run as root, or pass --lock-dir with a directory you can write", cause);
+    }
+
+    /** An operator's --lock-dir that cannot hold files is bad input; the default one failing is not theirs. */
+    private static TakeoverException unusable(Path lockDirectory, Path path, String reason, Exception cause) {
+        ExitCode code = lockDirectory.equals(DEFAULT_DIRECTORY) ? ExitCode.INTERNAL_ERROR : ExitCode.BAD_INPUT;
+        return new TakeoverException(code, "cannot create or open " + path + " for the VIP's lock (" + reason
+                + "): pass --lock-dir with a directory on a writable file system, e.g. /run/vipctl", cause);
+    }
+
+    private static boolean tryLock(int fd, Path file) throws TakeoverException {
+        if (FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) == 0) {
+            return true;
+        }
+        int errno = Native.getLastError();
+        if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
             return false;
-        } catch (IOException e) {
-            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot lock " + file + ": " + e, e);
         }
+        throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot lock " + file + ": " + Errno.describe(errno));
     }
 
-    /** Closing the channel releases its lock. */
-    private static void release(FileChannel channel) {
+    /**
+     * Whether the file open on {@code fd} still has its name: lock files are only ever created at their name and
+     * removed by their holder, never renamed, so a file with a link is the one named {@code file}. (One look at the
+     * descriptor, where comparing with the name would take a second.)
+     */
+    private static boolean stillNamed(int fd, Path file) throws TakeoverException {
         try {
-            channel.close();
-        } catch (IOException ignored) {
-            // close(2) frees the descriptor, and with it the lock, even when it reports an error: nothing is left to do.
+            return FileCalls.describe(fd).links > 0;
+        } catch (IOException e) {
+            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot examine the lock " + file + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -219,12 +213,23 @@ public final class VipLock implements AutoCloseable {
         return waitedMicros;
     }
 
-    /** Releases the lock; the file stays (see the class comment). Closing again does nothing. */
+    /**
+     * Removes the file, then releases the lock. Removed first, while still held, so that nobody can lock this file
+     * and count on it; a waiter that has it open finds the name gone and starts over. (The name still refers to this
+     * file: a vipctl removes only the file it holds.) Closing again does nothing.
+     */
     @Override
     public synchronized void close() {
-        if (channel.isOpen()) {
-            release(channel);
-            turn.release();
+        if (fd < 0) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // Left in place, it is used and removed by the next holder; the lock itself goes with the descriptor.
+        } finally {
+            FileCalls.close(fd);
+            fd = -1;
         }
     }
 }

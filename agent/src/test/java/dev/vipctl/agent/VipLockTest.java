@@ -1,5 +1,7 @@
 package dev.vipctl.agent;
 
+import dev.vipctl.linux.Errno;
+import dev.vipctl.linux.FileCalls;
 import dev.vipctl.os.IpAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,7 @@ class VipLockTest {
         lock.close();
         lock.close();
 
-        assertTrue(Files.exists(lock.file()), "lock files are never deleted");
+        assertFalse(Files.exists(lock.file()), "the holder removes the lock file when it lets go");
         release(holding(directory, VIP));
         try (VipLock again = VipLock.acquire(directory, VIP, 0)) {
             assertEquals(lock.file(), again.file());
@@ -218,8 +220,11 @@ class VipLockTest {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv")),
                 "needs root and setpriv to run a child as nobody");
         // nobody may not be able to enter the checkout: the child runs a world-readable copy of the classes it needs.
-        Path classes = worldReadableCopyOf(directory.resolve("classes"),
-                LockHolder.class, VipLock.class, TakeoverException.class, ExitCode.class, IpAddress.class);
+        Path classes = worldReadableCopyOf(directory.resolve("classes"), LockHolder.class, VipLock.class, TakeoverException.class,
+                ExitCode.class, IpAddress.class, IoErrors.class, FileCalls.class, FileCalls.OpenFile.class, Errno.class);
+        Path jna = Files.copy(Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+                directory.resolve("jna.jar"));
+        Files.setPosixFilePermissions(jna, PosixFilePermissions.fromString("rw-r--r--"));
         Path rootOnly = Files.createDirectory(directory.resolve("root-only"));
         Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -227,7 +232,7 @@ class VipLockTest {
 
         // The file in an existing root-owned directory, then the directory itself.
         for (Path lockDirectory : List.of(rootOnly, rootOnly.resolve("vipctl"))) {
-            String verdict = verdict(startHolder(asNobody, classes.toString(), lockDirectory, VIP));
+            String verdict = verdict(startHolder(asNobody, classes + ":" + jna, lockDirectory, VIP));
             assertTrue(verdict.startsWith("failed NOT_PRIVILEGED ") && verdict.contains(lockDirectory.toString())
                     && verdict.contains("run as root, or pass --lock-dir"), verdict);
         }

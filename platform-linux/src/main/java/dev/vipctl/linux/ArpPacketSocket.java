@@ -27,10 +27,6 @@ public final class ArpPacketSocket implements AutoCloseable {
     private static final int PACKET_IGNORE_OUTGOING = 23;
     /** linux/socket.h */
     private static final int MSG_DONTWAIT = 0x40;
-    /** asm-generic/poll.h */
-    private static final short POLLIN = 0x1;
-    /** struct pollfd: int fd @0, short events @4, short revents @6 */
-    private static final int POLLFD_BYTES = 8;
     /** An Ethernet frame without FCS; ARP needs 42 (60 padded), a VLAN tag would add 4. */
     private static final int FRAME_BYTES = 1514;
 
@@ -40,14 +36,13 @@ public final class ArpPacketSocket implements AutoCloseable {
     private final Memory receiveBuffer = new Memory(FRAME_BYTES);
     private final Memory source = new Memory(SockaddrLl.LENGTH);
     private final Memory sourceLength = new Memory(4);
-    private final Memory pollFd = new Memory(POLLFD_BYTES);
+    private final PollSet readable = new PollSet(1);
     private boolean closed;
 
     private ArpPacketSocket(String interfaceName, int fd) {
         this.interfaceName = interfaceName;
         this.fd = fd;
-        pollFd.setInt(0, fd);
-        pollFd.setShort(4, POLLIN);
+        readable.add(fd, PollSet.POLLIN);
     }
 
     /** @throws IOException naming the cause and its fix: no privilege, interface missing or down */
@@ -111,14 +106,12 @@ public final class ArpPacketSocket implements AutoCloseable {
             if (timeoutMillis <= 0) {
                 return null;
             }
-            int ready = LibC.poll(pollFd, new NativeLong(1), timeoutMillis);
-            if (ready == 0) {
-                return null;
+            try {
+                readable.poll(timeoutMillis);
+            } catch (IOException e) {
+                throw new IOException("cannot wait for ARP frames on interface " + interfaceName + ": " + e.getMessage(), e);
             }
-            if (ready < 0 && Native.getLastError() != Errno.EINTR) {
-                throw failure("cannot wait for ARP frames on interface " + interfaceName, interfaceName, Native.getLastError());
-            }
-            timeoutMillis = 0; // ready (or interrupted): read what is there, do not wait again
+            timeoutMillis = 0; // ready, timed out or interrupted: read what is there, do not wait again
         }
     }
 

@@ -5,32 +5,36 @@ import java.util.Map;
 import static java.util.Map.entry;
 
 /** Linux errno values (NATIVE_APIS.md §0.1) and how an operator reads them: name and number, "EEXIST (17)". */
-final class Errno {
+public final class Errno {
     /** asm-generic/errno-base.h */
-    static final int EPERM = 1;
+    public static final int EPERM = 1;
     /** asm-generic/errno-base.h */
-    static final int EINTR = 4;
+    public static final int EINTR = 4;
     /** asm-generic/errno-base.h; what sending on an interface that was deleted returns */
-    static final int ENXIO = 6;
+    public static final int ENXIO = 6;
     /** asm-generic/errno-base.h; also EWOULDBLOCK, what recv returns when SO_RCVTIMEO expires */
-    static final int EAGAIN = 11;
+    public static final int EAGAIN = 11;
     /** asm-generic/errno-base.h */
-    static final int EACCES = 13;
+    public static final int EACCES = 13;
     /** asm-generic/errno-base.h */
-    static final int EEXIST = 17;
+    public static final int EEXIST = 17;
     /** asm-generic/errno-base.h */
-    static final int ENODEV = 19;
+    public static final int ENODEV = 19;
+    /** asm-generic/errno-base.h */
+    public static final int ENOENT = 2;
+    /** asm-generic/errno.h; what open(O_NOFOLLOW) answers for a symbolic link */
+    public static final int ELOOP = 40;
     /** asm-generic/errno.h; what setsockopt answers for an option the kernel is too old to know */
-    static final int ENOPROTOOPT = 92;
+    public static final int ENOPROTOOPT = 92;
     /** asm-generic/errno.h */
-    static final int EADDRNOTAVAIL = 99;
+    public static final int EADDRNOTAVAIL = 99;
     /** asm-generic/errno.h */
-    static final int ENETDOWN = 100;
+    public static final int ENETDOWN = 100;
 
-    /** The names an rtnetlink, socket or setns call can plausibly report (asm-generic/errno-base.h, errno.h). */
+    /** The names an rtnetlink, socket, file or setns call can plausibly report (asm-generic/errno-base.h, errno.h). */
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             entry(EPERM, "EPERM"),
-            entry(2, "ENOENT"),
+            entry(ENOENT, "ENOENT"),
             entry(EINTR, "EINTR"),
             entry(ENXIO, "ENXIO"),
             entry(9, "EBADF"),
@@ -43,7 +47,10 @@ final class Errno {
             entry(20, "ENOTDIR"),
             entry(22, "EINVAL"),
             entry(24, "EMFILE"),
+            entry(28, "ENOSPC"),
+            entry(30, "EROFS"),
             entry(34, "ERANGE"),
+            entry(ELOOP, "ELOOP"),
             entry(90, "EMSGSIZE"),
             entry(ENOPROTOOPT, "ENOPROTOOPT"),
             entry(93, "EPROTONOSUPPORT"),
@@ -58,7 +65,7 @@ final class Errno {
     }
 
     /** "EEXIST (17)", or "errno 200" for a value without a name here. */
-    static String describe(int errno) {
+    public static String describe(int errno) {
         String name = NAMES.get(errno);
         return name == null ? "errno " + errno : name + " (" + errno + ")";
     }

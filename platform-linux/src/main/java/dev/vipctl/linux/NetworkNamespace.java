@@ -17,10 +17,6 @@ import java.util.concurrent.FutureTask;
 public final class NetworkNamespace {
     /** linux/sched.h */
     private static final int CLONE_NEWNET = 0x40000000;
-    /** asm-generic/fcntl.h */
-    private static final int O_RDONLY = 0;
-    /** asm-generic/fcntl.h: 02000000 */
-    private static final int O_CLOEXEC = 0x80000;
     /** Where iproute2 keeps the named namespaces. */
     private static final String NAMESPACE_DIRECTORY = "/run/netns/";
 
@@ -60,7 +56,7 @@ public final class NetworkNamespace {
 
     private static void enter(String namespaceName) throws OsException {
         String path = NAMESPACE_DIRECTORY + namespaceName;
-        int fd = NamespaceLibC.open(path, O_RDONLY | O_CLOEXEC);
+        int fd = FileCalls.open(path, FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
         if (fd < 0) {
             int errno = Native.getLastError();
             throw new OsException(errno == Errno.EPERM || errno == Errno.EACCES ? OsException.Reason.NOT_PERMITTED : OsException.Reason.IO,
