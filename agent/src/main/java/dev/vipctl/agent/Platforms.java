@@ -20,6 +20,7 @@ public final class Platforms {
     /** linux/capability.h: CAP_NET_ADMIN 12 (configure addresses), CAP_NET_RAW 13 (send raw frames). */
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_NET_RAW = 13;
+    private static volatile Long capabilities;
 
     private Platforms() {
     }
@@ -40,6 +41,19 @@ public final class Platforms {
                 throw new IOException(unsupported().getMessage());
             }
             return PacketSocketArpLink.open(interfaceName);
+        }
+    };
+
+    /** This host, as every command but the resident agent's warm-up sees it. */
+    public static final Host THIS_HOST = new Host() {
+        @Override
+        public NetworkOs open() throws TakeoverException {
+            return Platforms.open();
+        }
+
+        @Override
+        public TakeoverEngine.ArpLinkOpener arpLinks() {
+            return ARP_LINKS;
         }
     };
 
@@ -64,10 +78,8 @@ public final class Platforms {
         if (!isLinux()) {
             throw unsupported();
         }
-        long effective;
-        try {
-            effective = effectiveCapabilities(Files.readAllLines(Path.of("/proc/self/status")));
-        } catch (IOException | RuntimeException e) {
+        Long effective = ownCapabilities();
+        if (effective == null) {
             return; // No /proc to ask: let the kernel's EPERM speak (mapped to the same exit code).
         }
         List<String> missing = missingCapabilities(effective, addresses, rawFrames);
@@ -75,6 +87,23 @@ public final class Platforms {
             throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "not privileged: missing " + String.join(" and ", missing)
                     + "; run as root (sudo), or grant the capabilities (systemd AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)");
         }
+    }
+
+    /**
+     * This process's effective capabilities, read once: vipctl never changes them, and the resident agent would
+     * otherwise read /proc/self/status for every request. Null when there is no /proc to read.
+     */
+    private static Long ownCapabilities() {
+        Long effective = capabilities;
+        if (effective == null) {
+            try {
+                effective = effectiveCapabilities(Files.readAllLines(Path.of("/proc/self/status")));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+            capabilities = effective;
+        }
+        return effective;
     }
 
     /** Of the capabilities asked for (changing addresses, raw frames), the names of those not in {@code effective}. */

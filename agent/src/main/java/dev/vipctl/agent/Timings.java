@@ -26,6 +26,11 @@ public final class Timings {
         }
     }
 
+    /** Records a phase that ended before {@code main} (the launcher's, through the resident agent), measured by the caller. */
+    public void markBeforeMain(String phase, long durationMicros) {
+        micros.put(phase, durationMicros);
+    }
+
     /** Records the time since the previous mark (or since {@code main}) as {@code phase}. */
     public void mark(String phase) {
         long now = System.nanoTime();

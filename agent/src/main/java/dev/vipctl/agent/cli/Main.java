@@ -2,6 +2,7 @@ package dev.vipctl.agent.cli;
 
 import dev.vipctl.agent.Doctor;
 import dev.vipctl.agent.ExitCode;
+import dev.vipctl.agent.Host;
 import dev.vipctl.agent.Outcome;
 import dev.vipctl.agent.Platforms;
 import dev.vipctl.agent.TakeoverEngine;
@@ -45,15 +46,18 @@ public final class Main {
     private final PrintStream out;
     private final PrintStream err;
     private final String servedBy;
+    private final Host host;
 
     Main(PrintStream out, PrintStream err) {
-        this(out, err, SERVED_BY_PROCESS);
+        this(out, err, SERVED_BY_PROCESS, Platforms.THIS_HOST);
     }
 
-    Main(PrintStream out, PrintStream err, String servedBy) {
+    /** @param host where the network configuration and the ARP links come from: this host, or the agent's warm-up's dry run */
+    Main(PrintStream out, PrintStream err, String servedBy, Host host) {
         this.out = out;
         this.err = err;
         this.servedBy = servedBy;
+        this.host = host;
     }
 
     public static void main(String[] args) {
@@ -98,18 +102,34 @@ public final class Main {
     }
 
     int run(String[] args, Timings timings) {
-        RunLog log = new RunLog();
         Settings settings;
         try {
             settings = Settings.parse(args);
         } catch (TakeoverException e) {
-            err.println("vipctl: " + e.getMessage());
-            err.println("Try 'vipctl --help'.");
-            if (Arrays.asList(args).contains("--" + Settings.JSON)) {
-                out.println(Json.write(errorJson(Settings.commandWordIn(args), e)));
-            }
-            return e.exitCode().code();
+            return badInput(args, e);
         }
+        return run(settings, args, timings);
+    }
+
+    /** Reports a command line that did not parse (as JSON too, when it asked for it); returns the exit code. */
+    int badInput(String[] args, TakeoverException e) {
+        err.println("vipctl: " + e.getMessage());
+        err.println("Try 'vipctl --help'.");
+        if (Arrays.asList(args).contains("--" + Settings.JSON)) {
+            out.println(Json.write(errorJson(Settings.commandWordIn(args), e)));
+        }
+        return e.exitCode().code();
+    }
+
+    /** Reports a request refused before it ran, as bad input; returns the exit code. */
+    int refuse(String why) {
+        err.println("vipctl: " + why);
+        return ExitCode.BAD_INPUT.code();
+    }
+
+    /** Runs a parsed command line; {@code args} only for the bench's record of it. */
+    int run(Settings settings, String[] args, Timings timings) {
+        RunLog log = new RunLog();
         if (settings.help) {
             printHelp();
             return ExitCode.OK.code();
@@ -281,30 +301,30 @@ public final class Main {
     }
 
     /** Start-up, then the one operation. */
-    private static void execute(Settings settings, Outcome outcome, Timings timings) throws TakeoverException {
+    private void execute(Settings settings, Outcome outcome, Timings timings) throws TakeoverException {
         switch (settings.command) {
             case UP:
-                TakeoverEngine.WirePlan plan = new TakeoverEngine.WirePlan(settings.vip.address(), settings.profile, settings.checks, Platforms.ARP_LINKS);
-                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, plan)) {
+                TakeoverEngine.WirePlan plan = new TakeoverEngine.WirePlan(settings.vip.address(), settings.profile, settings.checks, host.arpLinks());
+                try (TakeoverEngine engine = TakeoverEngine.start(host.open(), settings.interfaceName, plan)) {
                     timings.mark("startup");
                     engine.up(new InterfaceAddress(settings.vip.address(), settings.vip.prefixLength(), settings.label), outcome, timings);
                 }
                 break;
             case PROBE:
-                TakeoverEngine.WirePlan probing = new TakeoverEngine.WirePlan(settings.vip.address(), AnnouncementProfile.SILENT, settings.checks, Platforms.ARP_LINKS);
-                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName, probing)) {
+                TakeoverEngine.WirePlan probing = new TakeoverEngine.WirePlan(settings.vip.address(), AnnouncementProfile.SILENT, settings.checks, host.arpLinks());
+                try (TakeoverEngine engine = TakeoverEngine.start(host.open(), settings.interfaceName, probing)) {
                     timings.mark("startup");
                     engine.probe(settings.vip.address(), outcome, timings);
                 }
                 break;
             case DOWN:
-                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName)) {
+                try (TakeoverEngine engine = TakeoverEngine.start(host.open(), settings.interfaceName)) {
                     timings.mark("startup");
                     engine.down(settings.vip, settings.force, outcome, timings);
                 }
                 break;
             default:
-                try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName)) {
+                try (TakeoverEngine engine = TakeoverEngine.start(host.open(), settings.interfaceName)) {
                     timings.mark("startup");
                     engine.status(settings.vip, outcome);
                     timings.mark("inspect");
@@ -509,9 +529,10 @@ public final class Main {
         return wire;
     }
 
-    private static Map<String, Object> errorJson(String command, TakeoverException e) {
+    private Map<String, Object> errorJson(String command, TakeoverException e) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("command", command);
+        json.put("servedBy", servedBy);
         json.put("outcome", "error");
         json.put("exitCode", e.exitCode().code());
         json.put("exitName", e.exitCode().name());

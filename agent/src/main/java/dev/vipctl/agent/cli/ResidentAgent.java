@@ -1,330 +1,295 @@
 package dev.vipctl.agent.cli;
 
+import dev.vipctl.agent.DryRun;
 import dev.vipctl.agent.ExitCode;
+import dev.vipctl.agent.Host;
 import dev.vipctl.agent.IoErrors;
 import dev.vipctl.agent.Platforms;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Timings;
-import dev.vipctl.os.posix.LibC;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
- * {@code vipctl agent}: a resident JVM that runs the {@code up} and {@code down} requests the launcher hands it, so
- * that a takeover pays no JVM start. The JVM is what is slow to start (class loading, JNA, the JIT); the sockets a
- * request needs open in microseconds once it is warm, so each request opens its own: a socket kept open would buffer
- * old ARP frames that a release check must not read as answers, and requests could not run side by side.
+ * {@code vipctl agent}: a resident JVM that runs the {@code up} and {@code down} requests launchers hand it through
+ * {@link AgentProtocol}, so that a takeover pays no JVM start. The JVM is what is slow to start (class loading, JNA,
+ * the JIT); the sockets a request needs open in microseconds once it is warm, so each request opens its own: a socket
+ * kept open would buffer old ARP frames that a release check must not read as answers.
  *
- * <p>The channel is a FIFO, because a bash launcher can write one without starting anything:
- * {@code <agent dir>/<pid>.requests}, in a directory only root (and {@code --agent-group}) may enter. A request is
- * NUL-terminated fields, written in one {@code write} (the launcher keeps it under PIPE_BUF, so concurrent requests
- * do not interleave): {@code vipctl-request-1}, the launcher's start in µs since the epoch, the path of a reply FIFO
- * the launcher made in the agent directory, the number of arguments, the arguments. The reply is NUL-terminated
- * fields too: {@code accepted} at once, then the exit code, the standard output, the standard error; or only
- * {@code elsewhere} when the launcher runs in another network namespace than the agent, whose VIPs are not the
- * agent's to move.
+ * <p>Who may ask what: root may hand over 'up' and 'down' with any of their options (it could run them itself); a
+ * member of {@code --agent-group} only with {@link Settings#MEMBER_REQUEST_OPTIONS}; every request must name the agent's
+ * own interface. The kernel tells who asks: only the owner of a pool (and root) can open its FIFOs.
  *
- * <p>A request not accepted within {@link #ACCEPT_WINDOW_MICROS} of its launcher's start is dropped unrun: by then
- * the launcher has given up waiting and runs the command itself, and an old 'up' run after a newer 'down' would
- * bring back a VIP that was meant to be gone. The agent keeps no state between requests: each one looks at the host
- * afresh, so a restart loses nothing.
+ * <p>Bounded: at most {@link #WORKERS} requests run at once (another is declined, and its launcher runs it), each user
+ * has {@link AgentProtocol#PAIRS_PER_POOL} channels, there are at most {@link AgentChannels#MAX_MEMBER_POOLS} member
+ * pools, and lines about callers' mistakes are limited to {@link #PROBLEM_LINES_PER_MINUTE} a minute. The agent keeps no
+ * state between requests: each looks at the host afresh, so a restart loses nothing.
  */
-final class ResidentAgent {
-    static final String REQUEST_MAGIC = "vipctl-request-1";
-    static final String ACCEPTED = "accepted";
-    /** The answer to a launcher in another network namespace (labs, containers) that shares the agent directory. */
-    static final String ELSEWHERE = "elsewhere";
-    /** The launcher waits this long plus a margin for "accepted", then runs the command itself. */
-    static final long ACCEPT_WINDOW_MICROS = 1_000_000;
-    /** Bounds what one malformed request can make the agent buffer. */
-    static final int MAX_FIELD_BYTES = 4096;
-    static final int MAX_ARGUMENTS = 64;
-    /** Reply FIFOs the launcher names reply.PID.MICROS (its pid and start): nothing else in the directory is written to. */
-    private static final String REPLY_PREFIX = "reply.";
-    /** sys/stat.h: S_ISVTX 01000 (sticky: group members cannot remove each other's reply FIFOs), and modes. */
-    private static final int ROOT_ONLY_DIRECTORY = 0700;
-    private static final int GROUP_DIRECTORY = 01770;
-    private static final int ROOT_ONLY_FIFO = 0600;
-    private static final int GROUP_WRITABLE_FIFO = 0620;
-    /** About a second at start: enough calls for the JIT to compile the request path. */
+final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log {
+    /** Requests that run at once; each is mostly waiting (announcement rounds, probes), so a few serve many VIPs. */
+    static final int WORKERS = 4;
+    static final int PROBLEM_LINES_PER_MINUTE = 20;
+    /** About a second at start: enough calls for the JIT to compile the parsing, reporting and netlink paths. */
     private static final int WARM_UP_ROUNDS = 2000;
+    /** TEST-NET-1 (RFC 5737), for the warm-up's read-only 'status'. */
+    private static final String WARM_UP_VIP = "192.0.2.1";
 
     private final Settings settings;
-    private final Path fifo;
     private final PrintStream out;
     private final AtomicLong served = new AtomicLong();
+    private final ResidentHost thisHost = new ResidentHost();
+    /** Where requests take effect: a dry run during the warm-up, this host once launchers can find the agent. */
+    private volatile Host host = new DryRun(thisHost);
+    private long problemMinute;
+    private int problemLines;
+    private int problemLinesSuppressed;
 
-    private ResidentAgent(Settings settings, Path fifo, PrintStream out) {
+    ResidentAgent(Settings settings, PrintStream out) {
         this.settings = settings;
-        this.fifo = fifo;
         this.out = out;
     }
 
-    /** Starts up, then serves until stopped (SIGTERM: the FIFO is removed and the agent exits 0). */
+    /** Starts up, then serves until stopped (SIGTERM: its directory is removed and the agent exits 0). */
     static int run(Settings settings, PrintStream out, PrintStream err) {
-        Path fifo = settings.agentDirectory.resolve(ProcessHandle.current().pid() + ".requests");
-        ResidentAgent agent = new ResidentAgent(settings, fifo, out);
+        ResidentAgent agent = new ResidentAgent(settings, out);
+        AgentChannels channels;
         try {
             Platforms.checkPrivileges(true, true);
             TakeoverEngine.start(Platforms.open(), settings.interfaceName).close();
-            agent.createChannel();
+            GroupPrincipal group = settings.agentGroup == null ? null
+                    : settings.agentDirectory.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(settings.agentGroup);
+            channels = AgentChannels.prepare(settings.agentDirectory, settings.interfaceName, group, agent);
         } catch (TakeoverException e) {
             err.println("vipctl agent: " + e.getMessage());
             return e.exitCode().code();
+        } catch (AgentChannels.UnsafeDirectory e) {
+            err.println("vipctl agent: " + e.getMessage());
+            return ExitCode.BAD_INPUT.code();
+        } catch (IOException e) {
+            err.println("vipctl agent: cannot set up the request channels in " + settings.agentDirectory + ": " + IoErrors.describe(e));
+            return ExitCode.INTERNAL_ERROR.code();
         }
         Runtime.getRuntime().addShutdownHook(new Thread("vipctl-agent-stop") {
             @Override
             public void run() {
-                agent.stop();
+                channels.close();
+                agent.line("agent stopped after " + agent.served.get() + " request(s)");
             }
         });
-        long warmUpMillis = agent.warmUp();
-        agent.log("agent started: pid " + ProcessHandle.current().pid() + ", requests through " + fifo + ", interface "
-                + settings.interfaceName + " resolved, warmed up in " + warmUpMillis + " ms");
-        return agent.serve();
-    }
-
-    private void createChannel() throws TakeoverException {
-        Path directory = settings.agentDirectory;
         try {
-            Files.createDirectories(directory);
-            chmod(directory, settings.agentGroup == null ? ROOT_ONLY_DIRECTORY : GROUP_DIRECTORY);
-            removeStaleChannels(directory);
-            Files.deleteIfExists(fifo);
-            if (LibC.mkfifo(fifo.toString(), ROOT_ONLY_FIFO) != 0) {
-                throw new IOException("mkfifo " + fifo + " failed, errno " + com.sun.jna.Native.getLastError());
-            }
-            if (settings.agentGroup != null) {
-                GroupPrincipal group = directory.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(settings.agentGroup);
-                Files.getFileAttributeView(directory, PosixFileAttributeView.class).setGroup(group);
-                Files.getFileAttributeView(fifo, PosixFileAttributeView.class).setGroup(group);
-                chmod(fifo, GROUP_WRITABLE_FIFO);
-            }
+            channels.start(agent, WORKERS + 1);
+            long warmUpMillis = agent.warmUp(channels.pool(0));
+            agent.host = agent.thisHost;
+            channels.publish();
+            agent.line("agent started: pid " + ProcessHandle.current().pid() + ", interface " + settings.interfaceName + ", warmed up in "
+                    + warmUpMillis + " ms, serving through " + channels.home()
+                    + (settings.agentGroup == null ? " (root only)" : " (root and group " + settings.agentGroup + ")"));
+            channels.awaitStop();
+            return ExitCode.OK.code();
         } catch (IOException e) {
-            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot set up the request channel in " + directory + ": " + IoErrors.describe(e), e);
-        }
-    }
-
-    private static void chmod(Path path, int mode) throws IOException {
-        if (LibC.chmod(path.toString(), mode) != 0) {
-            throw new IOException("chmod " + Integer.toOctalString(mode) + " " + path + " failed, errno " + com.sun.jna.Native.getLastError());
-        }
-    }
-
-    /** FIFOs of agents that are gone (kill -9 leaves them), so that no launcher writes to a FIFO nobody reads. */
-    private static void removeStaleChannels(Path directory) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, "*.requests")) {
-            for (Path entry : entries) {
-                String pid = entry.getFileName().toString().replace(".requests", "");
-                if (!Files.exists(Path.of("/proc", pid))) {
-                    Files.deleteIfExists(entry);
-                }
-            }
-        }
-    }
-
-    /**
-     * Runs the request path until the JIT has compiled it: parsing an 'up', 'status' and a 'down' that finds nothing to
-     * remove on the agent's interface (netlink dumps and the VIP lock; the address is TEST-NET-1, which no lab or host
-     * here uses, so nothing changes).
-     */
-    private long warmUp() {
-        long start = System.nanoTime();
-        String[] status = {"status", "--interface", settings.interfaceName, "--vip", "192.0.2.1"};
-        String[] up = {"up", "--interface", settings.interfaceName, "--vip", "192.0.2.1/24", "--json"};
-        String[] down = {"down", "--interface", settings.interfaceName, "--vip", "192.0.2.1/24", "--json"};
-        PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
-        for (int i = 0; i < WARM_UP_ROUNDS; i++) {
-            try {
-                Settings.parse(up);
-            } catch (TakeoverException e) {
-                throw new IllegalStateException("the warm-up request does not parse: " + e.getMessage(), e);
-            }
-            new Main(discard, discard, Main.SERVED_BY_AGENT).run(status, new Timings(System.nanoTime(), 0));
-            new Main(discard, discard, Main.SERVED_BY_AGENT).run(down, new Timings(System.nanoTime(), 0));
-        }
-        return (System.nanoTime() - start) / 1_000_000;
-    }
-
-    /** Reads requests forever; each runs in its own thread, so a long 'up' does not hold up the next request. */
-    private int serve() {
-        // Read and write: the agent then always has a writer on its own FIFO, so reads never see end-of-file.
-        try (FileChannel channel = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             InputStream requests = new BufferedInputStream(Channels.newInputStream(channel))) {
-            while (true) {
-                List<String> fields = readRequest(requests);
-                long receivedNanos = System.nanoTime();
-                long receivedMicros = nowMicros();
-                Thread worker = new Thread("vipctl-request-" + served.incrementAndGet()) {
-                    @Override
-                    public void run() {
-                        handle(fields, receivedNanos, receivedMicros);
-                    }
-                };
-                worker.start();
-            }
-        } catch (IOException e) {
-            log("agent stopped: cannot read " + fifo + ": " + IoErrors.describe(e));
+            agent.line("agent stopped: " + IoErrors.describe(e));
+            channels.close();
+            return ExitCode.INTERNAL_ERROR.code();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return ExitCode.INTERNAL_ERROR.code();
         }
     }
 
     /**
-     * The fields after the next {@link #REQUEST_MAGIC}: what comes before it is logged and skipped, so the channel
-     * finds its feet again after a malformed write. Whether the fields make a valid request is {@link Request#parse}'s
-     * question.
+     * Runs the request path until the JIT has compiled it, without changing anything: 'up' and 'down' of TEST-NET-1 on
+     * the agent's interface, handed over through root's pool before any launcher can see it (so every step of a real
+     * request runs) and run on a {@link DryRun} of this host: the interface and its addresses are read for real, the
+     * changes stay in memory, no frame leaves; their locks lie in a directory of the warm-up's own. Then a read-only
+     * 'status'. Launchers find the agent only after this.
      */
-    private List<String> readRequest(InputStream requests) throws IOException {
-        while (true) {
-            String magic = readField(requests);
-            if (!REQUEST_MAGIC.equals(magic)) {
-                log("bad request: skipped a field that is not the start of a request (" + printable(magic) + ")");
-                continue;
-            }
-            List<String> fields = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                fields.add(readField(requests));
-            }
-            int count = Request.argumentCount(fields.get(2));
-            for (int i = 0; i < count; i++) {
-                fields.add(readField(requests));
-            }
-            return fields;
-        }
-    }
-
-    /** One NUL-terminated field; a field longer than {@link #MAX_FIELD_BYTES} is cut there and the rest skipped. */
-    static String readField(InputStream in) throws IOException {
-        ByteArrayOutputStream field = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) > 0) {
-            if (field.size() < MAX_FIELD_BYTES) {
-                field.write(b);
-            }
-        }
-        if (b < 0) {
-            throw new IOException("end of the request channel");
-        }
-        return field.toString(StandardCharsets.UTF_8);
-    }
-
-    private void handle(List<String> fields, long receivedNanos, long receivedMicros) {
-        Request request;
+    private long warmUp(Path pool) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Path locks = Files.createTempDirectory("vipctl-agent-warm-up");
         try {
-            request = Request.parse(fields, settings.agentDirectory);
-        } catch (IllegalArgumentException e) {
-            log("bad request, not run: " + e.getMessage());
-            return;
-        }
-        long ageMicros = receivedMicros - request.launchMicros;
-        if (ageMicros > ACCEPT_WINDOW_MICROS) {
-            log("request dropped unrun, " + ageMicros / 1000 + " ms after its launcher started (its launcher runs it itself): "
-                    + String.join(" ", request.arguments));
-            return;
-        }
-        String owner = owner(request.replyFifo);
-        try (FileChannel reply = openReply(request.replyFifo)) {
-            if (!inThisNetworkNamespace(request.launcherPid)) {
-                write(reply, ELSEWHERE);
-                return;
-            }
-            write(reply, ACCEPTED);
-            // Timings start when the request arrived; the time before it is the launcher's and the FIFO's.
-            Timings timings = new Timings(receivedNanos, Math.max(0, ageMicros));
-            int code;
-            ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-            String command = request.arguments.isEmpty() ? "" : request.arguments.get(0);
-            if (!command.equals("up") && !command.equals("down")) {
-                stderr.writeBytes(("vipctl: the resident agent runs 'up' and 'down' only, not '" + command + "'\n").getBytes(StandardCharsets.UTF_8));
-                code = ExitCode.BAD_INPUT.code();
-            } else {
-                try (PrintStream capturedOut = new PrintStream(stdout, true, StandardCharsets.UTF_8);
-                     PrintStream capturedErr = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
-                    code = new Main(capturedOut, capturedErr, Main.SERVED_BY_AGENT).run(request.arguments.toArray(new String[0]), timings);
+            String vip = WARM_UP_VIP + "/24";
+            List<String> up = List.of("up", "--interface", settings.interfaceName, "--vip", vip, "--garp-count", "1", "--probe-wait-ms", "0",
+                    "--lock-dir", locks.toString(), "--json");
+            List<String> down = List.of("down", "--interface", settings.interfaceName, "--vip", vip, "--lock-dir", locks.toString(), "--json");
+            for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+                for (List<String> request : List.of(up, down)) {
+                    AgentClient.Answer answer = null;
+                    // A used pair is replaced, and its thread free again, a moment after its answer: the next request
+                    // may find none yet.
+                    for (int attempt = 0; (answer == null || answer.first == AgentProtocol.DECLINED) && attempt < 1000; attempt++) {
+                        answer = AgentClient.handOver(pool, request, TimeUnit.SECONDS.toMillis(10));
+                        if (answer == null || answer.first == AgentProtocol.DECLINED) {
+                            Thread.sleep(1);
+                        }
+                    }
+                    if (answer == null || answer.first != AgentProtocol.ACCEPTED) {
+                        throw new IOException("the warm-up's request was not served: " + (answer == null ? "no free channel" : answer));
+                    }
+                    decide(1, request.toArray(new String[0])); // a member's checks too
                 }
             }
-            write(reply, Integer.toString(code), stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-            log("request from " + owner + ": " + String.join(" ", request.arguments) + " -> exit " + code + " in " + (System.nanoTime() - receivedNanos) / 1000 + " µs, " + ageMicros + " µs after its launcher started");
-        } catch (IOException | RuntimeException e) {
-            log("request failed: " + String.join(" ", request.arguments) + ": " + e);
+            PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+            String[] status = {"status", "--interface", settings.interfaceName, "--vip", WARM_UP_VIP, "--json"};
+            for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+                new Main(discard, discard, Main.SERVED_BY_AGENT, Platforms.THIS_HOST).run(status, new Timings(System.nanoTime(), 0));
+            }
+        } finally {
+            try (Stream<Path> left = Files.list(locks)) {
+                for (Path path : (Iterable<Path>) left::iterator) {
+                    Files.deleteIfExists(path);
+                }
+            }
+            Files.delete(locks);
         }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** Runs a committed request on the thread that read it (see {@link AgentChannels#serve}). */
+    @Override
+    public void dispatch(AgentChannels.Channel channel, AgentProtocol.Request request) {
+        handle(channel, request);
+    }
+
+    /** Checks who asks what, then runs it and answers. */
+    private void handle(AgentChannels.Channel channel, AgentProtocol.Request request) {
+        String[] args = request.arguments.toArray(new String[0]);
+        String caller = "uid " + channel.uid() + " (pid " + request.launcherPid + ")";
+        try {
+            if (!channel.launcherHere(request.launcherPid, request.launcherFd)) {
+                channel.decline(AgentProtocol.Decline.ELSEWHERE, "the launcher is not a process of the agent's network namespace");
+                problem("request from " + caller + " declined: its launcher is not a process of this network namespace");
+                return;
+            }
+            Decision decision = decide(channel.uid(), args);
+            if (decision.decline != null) {
+                channel.decline(decision.decline, decision.sentence);
+                return;
+            }
+            channel.running();
+            ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+            int code;
+            try (PrintStream capturedOut = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+                 PrintStream capturedErr = new PrintStream(stderr, true, StandardCharsets.UTF_8)) {
+                code = run(decision, new Main(capturedOut, capturedErr, Main.SERVED_BY_AGENT, host), args, timings(channel, request));
+            }
+            channel.finish(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+            if (host != thisHost) {
+                return; // the warm-up's own request
+            }
+            served.incrementAndGet();
+            line("request from " + caller + ": " + String.join(" ", args) + " -> exit " + code + " in "
+                    + (System.nanoTime() - channel.receivedNanos) / 1000 + " µs" + launcherTimes(channel, request));
+        } catch (IOException | RuntimeException e) {
+            line("request from " + caller + " failed: " + String.join(" ", args) + ": " + e);
+        } finally {
+            channel.release();
+        }
+    }
+
+    /** What the agent does with a request, decided before it answers anything. */
+    private static final class Decision {
+        /** Not run, for the launcher to run (another interface), or null. */
+        AgentProtocol.Decline decline;
+        String sentence;
+        /** Refused with exit 2: what its caller may not ask, or null. */
+        String refusal;
+        TakeoverException badInput;
+        Settings settings;
     }
 
     /**
-     * Opens the launcher's reply FIFO for reading and writing, so that the open never waits for a reader, and only if
-     * it is a FIFO in the agent directory that is not a link: a request must not make root write anywhere else.
+     * Who may ask what: only 'up' and 'down', a member only with {@link Settings#MEMBER_REQUEST_OPTIONS} (checked before
+     * the command line is parsed, since parsing reads --config and opens --log-file), and only for this agent's
+     * interface.
      */
-    private static FileChannel openReply(Path replyFifo) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(replyFifo, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isOther()) {
-            throw new IOException(replyFifo + " is not a FIFO");
+    Decision decide(int uid, String[] args) {
+        Decision decision = new Decision();
+        String command = args.length == 0 ? "" : args[0];
+        if (!command.equals("up") && !command.equals("down")) {
+            decision.refusal = "the resident agent runs 'up' and 'down' only, not '" + command + "'";
+            return decision;
         }
-        FileChannel channel = FileChannel.open(replyFifo, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        // The launcher keeps its end open; the name is no longer needed.
-        Files.deleteIfExists(replyFifo);
-        return channel;
-    }
-
-    private static boolean inThisNetworkNamespace(String pid) throws IOException {
-        return Files.isSameFile(Path.of("/proc", pid, "ns", "net"), Path.of("/proc/self/ns/net"));
-    }
-
-    private static String owner(Path replyFifo) {
+        if (uid != 0) {
+            List<String> refused = new ArrayList<>();
+            for (String option : Settings.optionsGiven(args)) {
+                if (!Settings.MEMBER_REQUEST_OPTIONS.contains(option)) {
+                    refused.add("--" + option);
+                }
+            }
+            if (!refused.isEmpty()) {
+                refused.sort(null);
+                decision.refusal = "through the resident agent, a member of group " + settings.agentGroup + " may not give "
+                        + String.join(", ", refused) + ": the agent runs as root, so a file it wrote or read for you, or a safety"
+                        + " rule it lifted, would be root's doing (its own log and lock directory apply); ask root to run it";
+                return decision;
+            }
+        }
         try {
-            return "uid " + Files.getAttribute(replyFifo, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | RuntimeException gone) {
-            return "the launcher";
+            decision.settings = Settings.parse(args);
+        } catch (TakeoverException e) {
+            decision.badInput = e;
+            return decision;
         }
+        String asked = decision.settings.interfaceName;
+        if (asked != null && !asked.equals(settings.interfaceName)) {
+            decision.decline = AgentProtocol.Decline.INTERFACE;
+            decision.sentence = "this agent serves " + settings.interfaceName + ", not " + asked;
+        }
+        return decision;
     }
 
-    private static void write(FileChannel reply, String... fields) throws IOException {
-        StringBuilder text = new StringBuilder();
-        for (String field : fields) {
-            text.append(field.replace('\0', ' ')).append('\0');
+    /** Runs an accepted decision: the command, or its refusal; returns the exit code. */
+    private static int run(Decision decision, Main main, String[] args, Timings timings) {
+        if (decision.refusal != null) {
+            return main.refuse(decision.refusal);
         }
-        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-            reply.write(bytes);
+        if (decision.badInput != null) {
+            return main.badInput(args, decision.badInput);
         }
+        return main.run(decision.settings, args, timings);
     }
 
-    private void stop() {
-        try {
-            Files.deleteIfExists(fifo);
-        } catch (IOException e) {
-            // Left behind, it is removed by the next agent's start (its pid is gone); launchers skip it meanwhile.
+    /** Timings from the moment the request arrived; before it, the launcher's own clock where it had one. */
+    private static Timings timings(AgentChannels.Channel channel, AgentProtocol.Request request) {
+        long launchToPickUp = request.launchMicros < 0 ? -1 : Math.max(0, channel.receivedMicros - request.launchMicros);
+        Timings timings = new Timings(channel.receivedNanos, launchToPickUp);
+        if (request.launchMicros >= 0 && request.sentMicros >= request.launchMicros) {
+            timings.markBeforeMain("launcher", request.sentMicros - request.launchMicros);
+            timings.markBeforeMain("handOver", Math.max(0, channel.receivedMicros - request.sentMicros));
         }
-        log("agent stopped after " + served.get() + " request(s)");
+        return timings;
+    }
+
+    private static String launcherTimes(AgentChannels.Channel channel, AgentProtocol.Request request) {
+        if (request.launchMicros < 0 || request.sentMicros < request.launchMicros) {
+            return " (the launcher has no clock)";
+        }
+        return " (launcher " + (request.sentMicros - request.launchMicros) + " µs, hand-over "
+                + Math.max(0, channel.receivedMicros - request.sentMicros) + " µs)";
     }
 
     /** One line to the agent's --log-file, or to stderr (systemd's journal) without one. */
-    private synchronized void log(String text) {
+    @Override
+    public synchronized void line(String text) {
         String line = RunLog.format(LocalDateTime.ofInstant(Instant.now(), ZoneId.systemDefault())) + " vipctl-agent["
                 + ProcessHandle.current().pid() + "] " + text;
         if (settings.logFile == null) {
@@ -341,63 +306,22 @@ final class ResidentAgent {
         }
     }
 
-    private static String printable(String text) {
-        String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
-        return shown.replaceAll("[^\\x20-\\x7e]", "?");
-    }
-
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
-    }
-
-    /** One request, checked: nothing in it is trusted before this. */
-    static final class Request {
-        final long launchMicros;
-        final Path replyFifo;
-        final String launcherPid;
-        final List<String> arguments;
-
-        private Request(long launchMicros, Path replyFifo, String launcherPid, List<String> arguments) {
-            this.launchMicros = launchMicros;
-            this.replyFifo = replyFifo;
-            this.launcherPid = launcherPid;
-            this.arguments = arguments;
+    /** At most {@link #PROBLEM_LINES_PER_MINUTE} a minute; then one line says how many were left out. */
+    @Override
+    public synchronized void problem(String text) {
+        long minute = System.nanoTime() / TimeUnit.MINUTES.toNanos(1);
+        if (minute != problemMinute) {
+            if (problemLinesSuppressed > 0) {
+                line(problemLinesSuppressed + " more line(s) about bad or abandoned requests left out in the last minute");
+            }
+            problemMinute = minute;
+            problemLines = 0;
+            problemLinesSuppressed = 0;
         }
-
-        /** The argument count field; a bad one counts as none, and {@link #parse} then refuses the request. */
-        static int argumentCount(String field) {
-            if (field.isEmpty() || field.length() > 2 || !field.chars().allMatch(Character::isDigit)) {
-                return 0;
-            }
-            return Math.min(Integer.parseInt(field), MAX_ARGUMENTS);
-        }
-
-        /**
-         * @param fields everything after the magic: launch µs, reply FIFO, argument count, arguments
-         * @throws IllegalArgumentException saying what is wrong
-         */
-        static Request parse(List<String> fields, Path agentDirectory) {
-            if (fields.size() < 3) {
-                throw new IllegalArgumentException("incomplete request");
-            }
-            String launch = fields.get(0);
-            if (launch.isEmpty() || launch.length() > 18 || !launch.chars().allMatch(Character::isDigit)) {
-                throw new IllegalArgumentException("launch time '" + printable(launch) + "' is not µs since the epoch");
-            }
-            Path reply = Path.of(fields.get(1));
-            String name = reply.getFileName() == null ? "" : reply.getFileName().toString();
-            if (!agentDirectory.equals(reply.getParent()) || !name.startsWith(REPLY_PREFIX)
-                    || !name.substring(REPLY_PREFIX.length()).matches("[0-9]+\\.[0-9]+")) {
-                throw new IllegalArgumentException("reply FIFO '" + printable(fields.get(1)) + "' is not " + agentDirectory + "/reply.PID.MICROS");
-            }
-            int count = argumentCount(fields.get(2));
-            if (count == 0 || fields.size() != 3 + count) {
-                throw new IllegalArgumentException("argument count '" + printable(fields.get(2)) + "' is not 1-" + MAX_ARGUMENTS
-                        + " matching the arguments given");
-            }
-            String launcherPid = name.substring(REPLY_PREFIX.length(), name.lastIndexOf('.'));
-            return new Request(Long.parseLong(launch), reply, launcherPid, Arrays.asList(fields.subList(3, fields.size()).toArray(new String[0])));
+        if (problemLines++ < PROBLEM_LINES_PER_MINUTE) {
+            line(text);
+        } else {
+            problemLinesSuppressed++;
         }
     }
 }

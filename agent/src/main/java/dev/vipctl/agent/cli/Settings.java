@@ -85,6 +85,13 @@ public final class Settings {
     /** No --json: the agent runs until stopped and reports in its log. */
     private static final List<String> AGENT_OPTIONS = List.of(INTERFACE, AGENT_DIR, AGENT_GROUP, LOG_FILE, QUIET, CONFIG);
     private static final List<String> BENCH_OPTIONS = List.of(LAB, INTERFACE, VIP, COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS, JSON, CSV, REPORT, CONFIG);
+    /**
+     * What a member of the resident agent's group may give with 'up' or 'down' (see {@link AgentProtocol}): nothing that
+     * makes root read or write a file of the caller's choosing (--log-file, --config, --lock-dir) or lifts a safety
+     * rule (--force). An option added to 'up' or 'down' later is refused to members until it is named here.
+     */
+    static final Set<String> MEMBER_REQUEST_OPTIONS = Set.of(INTERFACE, VIP, LABEL, GARP_COUNT, GARP_INTERVAL, GARP_MODE,
+            ON_CONFLICT, PROBE_WAIT, RELEASE_WAIT, VERIFY_PEER, DEFEND, LOCK_TIMEOUT, JSON, QUIET, HELP, VERSION);
     /** Keys a config file may not set: they describe the invocation itself. */
     private static final Set<String> COMMAND_LINE_ONLY = Set.of(CONFIG, HELP, VERSION);
 
@@ -229,6 +236,22 @@ public final class Settings {
             throw bad(e.getMessage());
         }
         return settings;
+    }
+
+    /**
+     * The long names of the options on a command line, without reading any file it names; empty when it does not
+     * parse (then {@link #parse} reports why).
+     */
+    static Set<String> optionsGiven(String[] args) {
+        Set<String> given = new java.util.HashSet<>();
+        try {
+            for (Option option : new DefaultParser().parse(OPTIONS, args).getOptions()) {
+                given.add(option.getLongOpt());
+            }
+        } catch (ParseException e) {
+            return Set.of();
+        }
+        return given;
     }
 
     private void fill(Values values) throws TakeoverException {

@@ -39,10 +39,4 @@ public final class LibC {
 
     /** {@code unsigned int if_nametoindex(const char *)}: 0 (errno ENODEV) when there is no such interface. */
     public static native int if_nametoindex(String interfaceName);
-
-    /** The resident agent's request FIFO; {@code mode_t} is a 32-bit unsigned int on Linux, AIX and Solaris. */
-    public static native int mkfifo(String path, int mode);
-
-    /** The only way to set the sticky bit (java.nio has no attribute for it). */
-    public static native int chmod(String path, int mode);
 }

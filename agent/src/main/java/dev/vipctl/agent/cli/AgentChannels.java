@@ -1,0 +1,883 @@
+package dev.vipctl.agent.cli;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import dev.vipctl.agent.IoErrors;
+import dev.vipctl.linux.Errno;
+import dev.vipctl.linux.FileCalls;
+import dev.vipctl.linux.PollSet;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The resident agent's side of {@link AgentProtocol} on Linux: its directory, the pools of FIFO pairs, and the threads
+ * that take turns waiting on every free pair, read the frames, decide the commit point and run what they committed to.
+ * What a request asks, and whether its caller may ask it, is {@link ResidentAgent}'s business.
+ */
+final class AgentChannels implements AutoCloseable {
+    /** Gets each committed request; must answer it through the channel, on any thread. */
+    interface Dispatcher {
+        void dispatch(Channel channel, AgentProtocol.Request request);
+    }
+
+    /** Where the agent's lines go. */
+    interface Log {
+        void line(String text);
+
+        /** A line about a caller's mistake or misbehaviour: these may be rate-limited, so that no caller can fill the log. */
+        void problem(String text);
+    }
+
+    /** A directory the agent will not put its channels in. */
+    static final class UnsafeDirectory extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UnsafeDirectory(String message) {
+            super(message);
+        }
+    }
+
+    private static final int ROOT = 0;
+    /** Pools for group members; more are refused (and logged), so the group cannot make the agent grow without end. */
+    static final int MAX_MEMBER_POOLS = 32;
+    private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * A request answered within this is answered in one write, "accepted" and all (one wake-up of the launcher instead
+     * of two); one that runs longer is told "accepted" then, well inside the launcher's accept window.
+     */
+    private static final long ACCEPT_LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** A launcher that does not read its answer for this long loses it; the worker goes on. */
+    private static final long ANSWER_WRITE_MILLIS = 10_000;
+    private static final int AGENT_DIRECTORY_MODE = 0755;
+    private static final int HOME_MODE = 0700;
+    private static final int GROUP_HOME_MODE = 0750;
+    private static final int POOL_MODE = 0700;
+    /** sys/stat.h S_ISVTX 01000: members may add files to new/ but not remove or list one another's. */
+    private static final int NEW_MODE = 01730;
+    private static final int PAIR_MODE = 0600;
+    /** What one wake-up reads from a request FIFO at most, so that a writer that never stops cannot hold the agent. */
+    private static final int MAX_DRAIN_BYTES = 16 * AgentProtocol.MAX_FRAME_BYTES;
+    private static final String NEW = "new";
+    /** Locked by the agent for its whole life: a directory whose lock anyone can take is a dead agent's. */
+    private static final String ALIVE = "alive";
+
+    private final Path agentDirectory;
+    private final Path home;
+    private final Path staging;
+    /** Where the agent's directory is now: {@link #staging} until {@link #publish}, then {@link #home}. */
+    private Path current;
+    private final GroupPrincipal group;
+    private final Log log;
+    private final Map<Integer, Pool> pools = new LinkedHashMap<>();
+    private final ConcurrentLinkedQueue<Channel> finished = new ConcurrentLinkedQueue<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final int[] wake = new int[2];
+    private int aliveFd = -1;
+    /** With a group: an inotify descriptor on new/, or -1. */
+    private int newPoolsWatch = -1;
+    private final FileCalls.OpenFile netNamespace;
+    private volatile boolean closed;
+    private volatile IOException failure;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch published = new CountDownLatch(1);
+    private volatile boolean publishing;
+    private boolean refusedPoolsLogged;
+    /**
+     * Held by the thread that waits on the pairs; the state above is the leader's alone. Fair: threads lead in turn, and
+     * {@link #publish} gets its turn instead of losing every race to a leader that takes the lock straight back.
+     */
+    private final ReentrantLock leadership = new ReentrantLock(true);
+    private long lastSweep = System.nanoTime();
+    private int threads;
+    private final AtomicInteger running = new AtomicInteger();
+
+    private AgentChannels(Path agentDirectory, String name, GroupPrincipal group, Log log) throws IOException {
+        this.agentDirectory = agentDirectory;
+        this.home = agentDirectory.resolve(name);
+        this.staging = agentDirectory.resolve("." + name);
+        this.current = staging;
+        this.group = group;
+        this.log = log;
+        this.netNamespace = FileCalls.describeOpen(Path.of("/proc/self/ns/net"));
+    }
+
+    /**
+     * Makes the agent's directory with root's pool, not yet visible to launchers (see {@link #publish}); removes what
+     * agents that are gone left behind.
+     *
+     * @param group the group whose members may hand requests over too, or null
+     * @throws IOException when the directory cannot be made, or a directory above it may be changed by another user
+     */
+    static AgentChannels prepare(Path agentDirectory, String interfaceName, GroupPrincipal group, Log log) throws IOException {
+        Path existing = agentDirectory;
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        checkOnlyRootCanChange(existing);
+        Files.createDirectories(agentDirectory);
+        Files.setAttribute(agentDirectory, "unix:mode", AGENT_DIRECTORY_MODE);
+        checkOnlyRootCanChange(agentDirectory);
+        AgentChannels channels = new AgentChannels(agentDirectory, ProcessHandle.current().pid() + "-" + interfaceName, group, log);
+        channels.removeLeftovers();
+        try {
+            channels.build();
+        } catch (IOException | RuntimeException e) {
+            channels.close();
+            throw e;
+        }
+        return channels;
+    }
+
+    /**
+     * Every existing directory from {@code directory} up to / must be root's and writable by nobody else (or sticky,
+     * like /tmp): else another user could swap a directory the agent creates its channels in.
+     */
+    private static void checkOnlyRootCanChange(Path directory) throws IOException {
+        Path real = directory.toRealPath();
+        for (Path path = real; path != null; path = path.getParent()) {
+            FileCalls.OpenFile file = FileCalls.describe(path);
+            boolean othersMayWrite = (file.permissions() & 0022) != 0 && (file.permissions() & 01000) == 0;
+            if (file.uid != ROOT || othersMayWrite) {
+                throw new UnsafeDirectory(path + " is " + (file.uid != ROOT ? "owned by uid " + file.uid : "writable by others")
+                        + ": the agent's channels must lie where only root can change them (--agent-dir)");
+            }
+        }
+    }
+
+    /**
+     * Directories of agents that are gone ({@code kill -9} leaves them), published or not: their {@value #ALIVE} lock
+     * is free (whatever process now has their pid). Anything else in the directory is left alone.
+     */
+    private void removeLeftovers() throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(agentDirectory)) {
+            for (Path entry : entries) {
+                if (!entry.getFileName().toString().matches("\\.?[0-9]+-.+") || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                int fd = FileCalls.open(entry.resolve(ALIVE).toString(), FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC, 0);
+                boolean dead = fd < 0 || FileCalls.flock(fd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) == 0;
+                if (fd >= 0) {
+                    FileCalls.close(fd);
+                }
+                if (dead) {
+                    deleteTree(entry);
+                }
+            }
+        }
+    }
+
+    private void build() throws IOException {
+        Files.createDirectory(staging);
+        Files.setAttribute(staging, "unix:mode", group == null ? HOME_MODE : GROUP_HOME_MODE);
+        aliveFd = FileCalls.open(staging.resolve(ALIVE).toString(), FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_EXCL | FileCalls.O_CLOEXEC, 0600);
+        if (aliveFd < 0 || FileCalls.flock(aliveFd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) != 0) {
+            throw new IOException("cannot lock " + staging.resolve(ALIVE) + ": " + Errno.describe(Native.getLastError()));
+        }
+        if (group != null) {
+            Files.getFileAttributeView(staging, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group);
+            Path newPools = staging.resolve(NEW);
+            Files.createDirectory(newPools);
+            Files.getFileAttributeView(newPools, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group);
+            Files.setAttribute(newPools, "unix:mode", NEW_MODE);
+            // A member's launcher waits for its pool: the leader hears of new/UID at once, not at the next sweep.
+            newPoolsWatch = FileCalls.inotify_init1(FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC);
+            if (newPoolsWatch < 0 || FileCalls.inotify_add_watch(newPoolsWatch, newPools.toString(),
+                    FileCalls.IN_CREATE | FileCalls.IN_MOVED_TO | FileCalls.IN_ATTRIB) < 0) {
+                throw new IOException("cannot watch " + newPools + ": " + Errno.describe(Native.getLastError()));
+            }
+        }
+        if (FileCalls.pipe2(wake, FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC) != 0) {
+            throw new IOException("cannot make the agent's wake-up pipe: " + Errno.describe(Native.getLastError()));
+        }
+        addPool(ROOT, staging);
+    }
+
+    /** Renames the agent's directory into place, through the leader, whose state it is: from now on launchers find it. */
+    void publish() throws IOException, InterruptedException {
+        publishing = true;
+        FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
+        published.await();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** The leader's part of {@link #publish}: the directory's pools move with it. */
+    private void publishNow() throws IOException {
+        publishing = false;
+        try {
+            Files.move(staging, home, StandardCopyOption.ATOMIC_MOVE);
+            current = home;
+            for (Pool pool : pools.values()) {
+                pool.directory = home.resolve(pool.directory.getFileName());
+            }
+        } finally {
+            published.countDown();
+        }
+    }
+
+    Path home() {
+        return home;
+    }
+
+    // --- pools and pairs (the leader's, once serving has started) ---
+
+    /** One user's pairs. */
+    final class Pool {
+        final int uid;
+        Path directory;
+        final List<Channel> channels = new ArrayList<>();
+
+        Pool(int uid, Path directory) {
+            this.uid = uid;
+            this.directory = directory;
+        }
+    }
+
+    private void addPool(int uid, Path parent) throws IOException {
+        Path directory = parent.resolve(Integer.toString(uid));
+        Files.createDirectory(directory);
+        Files.setAttribute(directory, "unix:mode", POOL_MODE);
+        Pool pool = new Pool(uid, directory);
+        for (int i = 0; i < AgentProtocol.PAIRS_PER_POOL; i++) {
+            pool.channels.add(newChannel(pool));
+        }
+        // Handed to the user last: until then no one but root can touch the directory.
+        Files.setAttribute(directory, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        pools.put(uid, pool);
+    }
+
+    /**
+     * A fresh pair in {@code pool}: made and opened by the agent, checked on the descriptors (a FIFO of root's, as
+     * made, so not something the pool's user put under that name meanwhile), then handed to the pool's user.
+     */
+    private Channel newChannel(Pool pool) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            long number = sequence.incrementAndGet();
+            Path queue = pool.directory.resolve(number + ".q");
+            Path answer = pool.directory.resolve(number + ".a");
+            int queueFd = -1;
+            int answerFd = -1;
+            try {
+                makeFifo(queue);
+                makeFifo(answer);
+                queueFd = openFifo(queue, FileCalls.O_RDONLY);
+                answerFd = openFifo(answer, FileCalls.O_RDWR);
+                FileCalls.OpenFile queueFile = FileCalls.describe(queueFd);
+                FileCalls.OpenFile answerFile = FileCalls.describe(answerFd);
+                if (!queueFile.isFifo() || !answerFile.isFifo() || queueFile.uid != ROOT || answerFile.uid != ROOT) {
+                    throw new IOException("a file other than the agent's FIFO took the name " + queue + " or " + answer);
+                }
+                for (int fd : new int[] {queueFd, answerFd}) {
+                    if (FileCalls.fchmod(fd, PAIR_MODE) != 0 || FileCalls.fchown(fd, pool.uid, -1) != 0) {
+                        throw new IOException("cannot hand a FIFO in " + pool.directory + " to uid " + pool.uid + ": "
+                                + Errno.describe(Native.getLastError()));
+                    }
+                }
+                return new Channel(pool, number, queueFd, answerFd, FileCalls.describe(queueFd));
+            } catch (IOException e) {
+                closeQuietly(queueFd);
+                closeQuietly(answerFd);
+                Files.deleteIfExists(queue);
+                Files.deleteIfExists(answer);
+                if (attempt >= 2) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void makeFifo(Path path) throws IOException {
+        if (FileCalls.mkfifo(path.toString(), PAIR_MODE) != 0) {
+            throw new IOException("cannot make the FIFO " + path + ": " + Errno.describe(Native.getLastError()));
+        }
+    }
+
+    /** Never blocks, never follows a link, and is not inherited by the commands the agent might start. */
+    private static int openFifo(Path path, int access) throws IOException {
+        int fd = FileCalls.open(path.toString(), access | FileCalls.O_NONBLOCK | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException("cannot open the FIFO " + path + ": " + Errno.describe(Native.getLastError()));
+        }
+        return fd;
+    }
+
+    /** Closes the pair, removes its names and its claim, and puts a new pair in its place. */
+    private void replace(Channel channel) {
+        Pool pool = channel.pool;
+        pool.channels.remove(channel);
+        closeQuietly(channel.queueFd);
+        closeQuietly(channel.answerFd);
+        for (String suffix : new String[] {".q", ".a", ".c"}) {
+            try {
+                Files.deleteIfExists(pool.directory.resolve(channel.number + suffix));
+            } catch (IOException e) {
+                log.line("cannot remove " + pool.directory.resolve(channel.number + suffix) + ": " + IoErrors.describe(e));
+            }
+        }
+        if (closed || pools.get(pool.uid) != pool) {
+            return;
+        }
+        try {
+            pool.channels.add(newChannel(pool));
+        } catch (IOException e) {
+            log.line("cannot make a new request channel for uid " + pool.uid + " (" + pool.channels.size() + " left): " + e.getMessage());
+        }
+    }
+
+    // --- serving ---
+
+    /** A request the agent committed to, and the pair it came on. */
+    private static final class Committed {
+        final Channel channel;
+        final AgentProtocol.Request request;
+
+        Committed(Channel channel, AgentProtocol.Request request) {
+            this.channel = channel;
+            this.request = request;
+        }
+    }
+
+    /**
+     * Serves with {@code threads} threads until {@link #close}. One thread at a time leads: it waits on every free pair
+     * and reads what launchers write. The leader that commits to a request lets the next thread lead and runs the
+     * request itself, so that no request waits for a thread to wake up; when no other thread is free to lead, it
+     * declines the request instead ({@link AgentProtocol.Decline#BUSY}). So at most {@code threads - 1} requests run at
+     * once. Serving starts before {@link #publish}, so that the warm-up's requests come through the same path.
+     */
+    void start(Dispatcher dispatcher, int threads) {
+        this.threads = threads;
+        for (int i = 1; i <= threads; i++) {
+            Thread thread = new Thread("vipctl-agent-" + i) {
+                @Override
+                public void run() {
+                    lead(dispatcher);
+                }
+            };
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /**
+     * Waits until serving ends: by {@link #close} (returns), or because waiting on the pairs failed (throws that).
+     */
+    void awaitStop() throws IOException, InterruptedException {
+        stopped.await();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** The pool of {@code uid}'s pairs (before {@link #publish}, in the unpublished directory). */
+    Path pool(int uid) {
+        return pools.get(uid).directory;
+    }
+
+    private void lead(Dispatcher dispatcher) {
+        byte[] buffer = new byte[AgentProtocol.MAX_FRAME_BYTES + 1];
+        PollSet waiting = new PollSet(1 + AgentProtocol.PAIRS_PER_POOL);
+        List<Channel> polled = new ArrayList<>();
+        while (!closed) {
+            Committed next;
+            leadership.lock();
+            try {
+                next = closed ? null : nextRequest(waiting, polled, buffer);
+                // The last thread not running a request keeps leading; so some thread always waits on the pairs.
+                int runningNow = next == null ? 0 : running.incrementAndGet();
+                if (runningNow >= threads) {
+                    running.decrementAndGet();
+                    next.channel.decline(AgentProtocol.Decline.BUSY, "all " + (threads - 1) + " of the resident agent's request threads are busy");
+                    log.problem("request from uid " + next.channel.uid() + " declined: " + (runningNow - 1) + " requests run already: "
+                            + String.join(" ", next.request.arguments));
+                    next = null;
+                }
+            } catch (IOException e) {
+                failure = e;
+                close();
+                return;
+            } finally {
+                leadership.unlock();
+            }
+            if (next != null) {
+                try {
+                    dispatcher.dispatch(next.channel, next.request);
+                } finally {
+                    running.decrementAndGet();
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits until a launcher's request is committed (and returns it), or until something else needs the leader:
+     * finished pairs to replace, a request running long enough to be told "accepted", the sweep. Returns null then.
+     */
+    private Committed nextRequest(PollSet waiting, List<Channel> polled, byte[] buffer) throws IOException {
+        waiting.clear();
+        polled.clear();
+        waiting.add(wake[0], PollSet.POLLIN);
+        int watchIndex = newPoolsWatch < 0 ? -1 : waiting.add(newPoolsWatch, PollSet.POLLIN);
+        int first = waiting.size();
+        long now = System.nanoTime();
+        long timeoutNanos = Math.max(0, lastSweep + SWEEP_NANOS - now);
+        for (Pool pool : pools.values()) {
+            for (Channel channel : pool.channels) {
+                if (!channel.committed) {
+                    waiting.add(channel.queueFd, PollSet.POLLIN);
+                    polled.add(channel);
+                } else if (channel.waitsForAccept()) {
+                    timeoutNanos = Math.min(timeoutNanos, Math.max(0, channel.receivedNanos + ACCEPT_LATE_NANOS - now));
+                }
+            }
+        }
+        waiting.poll((int) TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
+        if (closed) {
+            return null;
+        }
+        drain(wake[0]);
+        if (publishing) {
+            publishNow();
+        }
+        if (watchIndex >= 0 && waiting.returned(watchIndex) != 0) {
+            drain(newPoolsWatch);
+            addRequestedPools();
+        }
+        for (Channel done; (done = finished.poll()) != null; ) {
+            replace(done);
+        }
+        now = System.nanoTime();
+        for (Pool pool : pools.values()) {
+            for (Channel channel : pool.channels) {
+                if (channel.committed && now - channel.receivedNanos >= ACCEPT_LATE_NANOS) {
+                    channel.acceptLate();
+                }
+            }
+        }
+        if (now - lastSweep >= SWEEP_NANOS) {
+            sweep();
+            lastSweep = System.nanoTime();
+        }
+        for (int i = 0; i < polled.size(); i++) {
+            if (waiting.returned(first + i) != 0 && pools.get(polled.get(i).pool.uid) == polled.get(i).pool
+                    && polled.get(i).pool.channels.contains(polled.get(i))) {
+                Committed committed = read(polled.get(i), buffer);
+                if (committed != null) {
+                    return committed;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Reads a non-blocking descriptor empty: only a wake-up, the state says what to do. */
+    private static void drain(int fd) {
+        byte[] bytes = new byte[4096];
+        while (FileCalls.read(fd, bytes, new NativeLong(bytes.length)).longValue() > 0) {
+            // nothing to keep
+        }
+    }
+
+    /**
+     * Reads all that is in a pair's request FIFO, to the point where a read would wait (a launcher holds it open) or
+     * ends (none does), and applies the commit rule of {@link AgentProtocol}.
+     */
+    private Committed read(Channel channel, byte[] buffer) {
+        AgentProtocol.FrameReader.State state = AgentProtocol.FrameReader.State.INCOMPLETE;
+        String malformed = null;
+        boolean writerLeft;
+        long drained = 0;
+        while (true) {
+            long n = FileCalls.read(channel.queueFd, buffer, new NativeLong(buffer.length)).longValue();
+            if (n > 0 && (drained += n) > MAX_DRAIN_BYTES) {
+                malformed = "a launcher kept writing past " + MAX_DRAIN_BYTES + " bytes";
+                writerLeft = false;
+                break;
+            }
+            if (n > 0) {
+                if (channel.firstBytesNanos == 0) {
+                    channel.firstBytesNanos = System.nanoTime();
+                }
+                if (state != AgentProtocol.FrameReader.State.WITHDRAWN && malformed == null) {
+                    try {
+                        state = channel.frame.add(buffer, (int) n);
+                    } catch (AgentProtocol.MalformedFrame e) {
+                        malformed = e.getMessage();
+                    }
+                }
+                continue; // what follows a withdrawn or malformed frame is read and dropped
+            }
+            int errno = n == 0 ? 0 : Native.getLastError();
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            writerLeft = errno != Errno.EAGAIN;
+            break;
+        }
+        String where = "uid " + channel.pool.uid + " channel " + channel.number;
+        if (state == AgentProtocol.FrameReader.State.WITHDRAWN) {
+            log.problem("request on " + where + " withdrawn by its launcher before the agent read it (it runs the command itself)");
+            replace(channel);
+        } else if (malformed != null) {
+            log.problem("bad request on " + where + ", not run: " + malformed);
+            if (writerLeft) {
+                replace(channel);
+            } else {
+                channel.committed = true;
+                channel.decline(AgentProtocol.Decline.MALFORMED, "the request breaks the protocol: " + malformed);
+            }
+        } else if (state == AgentProtocol.FrameReader.State.COMPLETE) {
+            if (writerLeft) {
+                log.problem("request on " + where + " not run: its launcher went away before the agent took it");
+                replace(channel);
+                return null;
+            }
+            channel.committed = true;
+            channel.receivedNanos = System.nanoTime();
+            channel.receivedMicros = nowMicros();
+            AgentProtocol.Request request;
+            try {
+                request = channel.frame.request();
+            } catch (AgentProtocol.MalformedFrame e) {
+                log.problem("bad request on " + where + ", not run: " + e.getMessage());
+                channel.decline(AgentProtocol.Decline.MALFORMED, "the request breaks the protocol: " + e.getMessage());
+                return null;
+            }
+            return new Committed(channel, request);
+        } else if (writerLeft) {
+            // Claimed and abandoned, or cut off while writing: nobody waits for an answer.
+            if (!channel.frame.isEmpty()) {
+                log.problem("request on " + where + " not run: its launcher went away in the middle of writing it");
+            }
+            replace(channel);
+        }
+        return null;
+    }
+
+    /** Once a second: frames that never finished, claims abandoned before a frame came, and new member pools. */
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Pool pool : new ArrayList<>(pools.values())) {
+            for (Channel channel : new ArrayList<>(pool.channels)) {
+                if (channel.committed) {
+                    continue;
+                }
+                if (!channel.frame.isEmpty()) {
+                    if (now - channel.firstBytesNanos > TimeUnit.MILLISECONDS.toNanos(AgentProtocol.INCOMPLETE_FRAME_MILLIS)) {
+                        channel.committed = true;
+                        log.problem("bad request on uid " + pool.uid + " channel " + channel.number + ", not run: incomplete after "
+                                + AgentProtocol.INCOMPLETE_FRAME_MILLIS + " ms");
+                        channel.decline(AgentProtocol.Decline.MALFORMED, "the request was incomplete after "
+                                + AgentProtocol.INCOMPLETE_FRAME_MILLIS + " ms");
+                    }
+                } else if (abandoned(pool, channel)) {
+                    log.problem("request channel " + channel.number + " of uid " + pool.uid + " claimed " + AgentProtocol.STALE_CLAIM_MILLIS / 1000
+                            + " s ago and never used, or its FIFOs are gone: replaced");
+                    replace(channel);
+                }
+            }
+        }
+        for (Pool pool : pools.values()) {
+            removeStrays(pool);
+        }
+        if (group != null) {
+            addRequestedPools();
+        }
+    }
+
+    /**
+     * Whatever lies in a pool but the live pairs and their claims: a claim that lost the race with a pair's
+     * replacement, or files the pool's user put there. So that no pool grows.
+     */
+    private void removeStrays(Pool pool) {
+        Set<String> live = new HashSet<>();
+        for (Channel channel : pool.channels) {
+            for (String suffix : new String[] {".q", ".a", ".c"}) {
+                live.add(channel.number + suffix);
+            }
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(pool.directory)) {
+            for (Path entry : entries) {
+                if (!live.contains(entry.getFileName().toString())) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (IOException e) {
+            log.problem("cannot clear " + pool.directory + " of what is not the agent's: " + IoErrors.describe(e));
+        }
+    }
+
+    /** Claimed too long ago with nothing written, or the FIFOs under its names are no longer the agent's. */
+    private static boolean abandoned(Pool pool, Channel channel) {
+        try {
+            FileCalls.OpenFile queue = FileCalls.describe(pool.directory.resolve(channel.number + ".q"));
+            if (!queue.sameFileAs(channel.queueFile)) {
+                return true;
+            }
+            FileTime claimed = Files.getLastModifiedTime(pool.directory.resolve(channel.number + ".c"), LinkOption.NOFOLLOW_LINKS);
+            return System.currentTimeMillis() - claimed.toMillis() > AgentProtocol.STALE_CLAIM_MILLIS;
+        } catch (NoSuchFileException unclaimed) {
+            return unclaimed.getFile().endsWith(".q");
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Members ask for a pool by creating new/UID; the file's owner, set by the kernel, must be that uid. */
+    private void addRequestedPools() {
+        Path newPools = current.resolve(NEW);
+        try (DirectoryStream<Path> requests = Files.newDirectoryStream(newPools)) {
+            for (Path request : requests) {
+                String name = request.getFileName().toString();
+                try {
+                    FileCalls.OpenFile file = FileCalls.describe(request);
+                    if (!name.matches("[1-9][0-9]{0,9}") || file.uid != Long.parseLong(name) || !file.isRegularFile()) {
+                        log.problem("ignored " + request + ": not an empty file named by its owner's uid (owner " + file.uid + ")");
+                    } else if (pools.containsKey(file.uid)) {
+                        log.problem("uid " + file.uid + " asked for a request pool it has");
+                    } else if (pools.size() - 1 >= MAX_MEMBER_POOLS) {
+                        if (!refusedPoolsLogged) {
+                            log.line("no pool for uid " + file.uid + ": already " + MAX_MEMBER_POOLS + " member pools; more members' requests"
+                                    + " run in their own JVM (restart the agent to start afresh)");
+                            refusedPoolsLogged = true;
+                        }
+                    } else {
+                        addPool(file.uid, current);
+                        log.line("made a request pool for uid " + file.uid);
+                    }
+                } catch (IOException e) {
+                    log.line("cannot make a request pool for " + request + ": " + IoErrors.describe(e));
+                } finally {
+                    // Taken away last: the member's launcher waits for that, then finds its pool (or its answer in the log).
+                    Files.deleteIfExists(request);
+                }
+            }
+        } catch (IOException e) {
+            log.line("cannot read " + newPools + ": " + IoErrors.describe(e));
+        }
+    }
+
+    /** Stops serving; closes every pair and removes the agent's directory. */
+    @Override
+    public void close() {
+        closed = true;
+        stopped.countDown();
+        published.countDown();
+        if (wake[1] > 0) {
+            FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
+        }
+        for (Path directory : new Path[] {home, staging}) {
+            try {
+                deleteTree(directory);
+            } catch (IOException e) {
+                log.line("cannot remove " + directory + ": " + IoErrors.describe(e));
+            }
+        }
+        closeQuietly(newPoolsWatch);
+        closeQuietly(aliveFd); // a directory left behind is now a dead agent's to the next one
+    }
+
+    /** Removes a directory tree, never following a link; what vanishes meanwhile (a pair being replaced) is no error. */
+    private static void deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(directory, new java.nio.file.SimpleFileVisitor<Path>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
+                Files.deleteIfExists(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                Files.deleteIfExists(dir);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            FileCalls.close(fd);
+        }
+    }
+
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
+    /** One pair, from its launcher's claim to the agent's answer. */
+    final class Channel {
+        final Pool pool;
+        final long number;
+        final int queueFd;
+        final int answerFd;
+        final FileCalls.OpenFile queueFile;
+        final AgentProtocol.FrameReader frame = new AgentProtocol.FrameReader();
+        long firstBytesNanos;
+        long receivedNanos;
+        long receivedMicros;
+        /** The agent took the request and owes an answer; the leader's alone. */
+        boolean committed;
+        /** The answer's writers take turns: the request's thread, and the leader with a late "accepted". */
+        private final ReentrantLock writing = new ReentrantLock();
+        private volatile boolean running;
+        private volatile boolean accepted;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Channel(Pool pool, long number, int queueFd, int answerFd, FileCalls.OpenFile queueFile) {
+            this.pool = pool;
+            this.number = number;
+            this.queueFd = queueFd;
+            this.answerFd = answerFd;
+            this.queueFile = queueFile;
+        }
+
+        /** The user who made the request: the owner of the pool, whom the kernel alone let open its FIFOs. */
+        int uid() {
+            return pool.uid;
+        }
+
+        /**
+         * Whether process {@code pid} holds this request FIFO open as descriptor {@code fd} (so it is the launcher, as
+         * this agent sees process ids) and lives in the agent's network namespace: the VIPs of another namespace are
+         * not this agent's to move.
+         */
+        boolean launcherHere(long pid, int fd) {
+            Path process = Path.of("/proc", Long.toString(pid));
+            try {
+                return FileCalls.describeOpen(process.resolve("ns/net")).sameFileAs(netNamespace)
+                        && FileCalls.describeOpen(process.resolve("fd/" + fd)).sameFileAs(queueFile);
+            } catch (IOException | RuntimeException gone) {
+                return false;
+            }
+        }
+
+        /** The request is going to run: from {@link #ACCEPT_LATE_NANOS} on, the leader tells the launcher "accepted". */
+        void running() {
+            running = true;
+        }
+
+        boolean waitsForAccept() {
+            return running && !accepted && !released.get();
+        }
+
+        /** "accepted", if the request still runs and was not told so; skipped while its answer is being written. */
+        void acceptLate() {
+            if (!waitsForAccept() || !writing.tryLock()) {
+                return;
+            }
+            try {
+                if (waitsForAccept()) {
+                    write(AgentProtocol.accepted());
+                    accepted = true;
+                }
+            } catch (IOException e) {
+                log.line("cannot tell the launcher on channel " + number + " that its request runs: " + e.getMessage());
+            } finally {
+                writing.unlock();
+            }
+        }
+
+        /** The answer of a request that ran (after {@link #running}): "accepted" unless said already, then the result. */
+        void finish(int code, String stdout, String stderr) throws IOException {
+            if (!running) {
+                throw new IllegalStateException("finish before running");
+            }
+            byte[] result = AgentProtocol.result(code, stdout, stderr);
+            writing.lock();
+            try {
+                if (accepted) {
+                    write(result);
+                } else {
+                    byte[] all = new byte[1 + result.length];
+                    all[0] = AgentProtocol.ACCEPTED;
+                    System.arraycopy(result, 0, all, 1, result.length);
+                    write(all);
+                    accepted = true;
+                }
+            } finally {
+                writing.unlock();
+                release();
+            }
+        }
+
+        /** Not run: the launcher runs the command itself. Then the pair is replaced. */
+        void decline(AgentProtocol.Decline why, String sentence) {
+            writing.lock();
+            try {
+                write(AgentProtocol.declined(why, sentence));
+            } catch (IOException e) {
+                log.line("cannot decline request on channel " + number + ": " + e.getMessage());
+            } finally {
+                writing.unlock();
+                release();
+            }
+        }
+
+        /** Gives the pair back to the leader, which replaces it; once, whatever comes first. */
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                finished.add(this);
+                FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
+            }
+        }
+
+        /** All of it, or an error after {@link #ANSWER_WRITE_MILLIS}: a launcher that does not read must not hold a worker. */
+        private void write(byte[] bytes) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_WRITE_MILLIS);
+            PollSet writable = new PollSet(1);
+            writable.add(answerFd, PollSet.POLLOUT);
+            int offset = 0;
+            while (offset < bytes.length) {
+                byte[] rest = offset == 0 ? bytes : java.util.Arrays.copyOfRange(bytes, offset, bytes.length);
+                long n = FileCalls.write(answerFd, rest, new NativeLong(rest.length)).longValue();
+                if (n > 0) {
+                    offset += (int) n;
+                    continue;
+                }
+                int errno = Native.getLastError();
+                if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
+                    throw new IOException("cannot write the answer: " + Errno.describe(errno));
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new IOException("the launcher read no answer for " + ANSWER_WRITE_MILLIS + " ms");
+                }
+                writable.poll((int) left);
+            }
+        }
+    }
+}
