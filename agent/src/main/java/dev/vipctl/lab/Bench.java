@@ -203,7 +203,7 @@ public final class Bench {
             for (int i = 0; i < plan.runs; i++) {
                 progress("whole process: " + way.name + " " + (i + 1) + "/" + plan.runs);
                 long start = WireWatch.nowMicros();
-                Shell.Result result = check(Shell.run(way.up), way.name);
+                Shell.Result result = check(way.runUp(), way.name);
                 addPhases(phases, result.stdout, i);
                 long end = WireWatch.nowMicros();
                 long announced = way.announces ? watch.firstAnnouncement(sender, start, 3000) : end;
@@ -212,7 +212,7 @@ public final class Bench {
                 }
                 upSamples[i] = announced - start;
                 long downStart = WireWatch.nowMicros();
-                check(Shell.run(way.down), way.downName);
+                check(way.runDown(), way.downName);
                 downSamples[i] = WireWatch.nowMicros() - downStart;
             }
             up.add(way.name, upSamples);
@@ -281,7 +281,7 @@ public final class Bench {
             for (Way way : ways) {
                 a.run("ip", "addr", "flush", "dev", eth, "label", eth + ":1");
                 b.run("ip", "addr", "flush", "dev", eth, "label", eth + ":1");
-                check(Shell.run(way.in(a).up), way.name);
+                check(way.in(a).runUp(), way.name);
                 if (!ping.awaitReplyAfter(WireWatch.nowMicros(), 5000)) {
                     throw new IllegalStateException(way.name + ": the client gets no reply from the VIP on host-a");
                 }
@@ -293,8 +293,8 @@ public final class Bench {
                 for (int i = 0; i < plan.switchovers; i++) {
                     progress("blackout: " + way.name + " " + (i + 1) + "/" + plan.switchovers);
                     long start = WireWatch.nowMicros();
-                    check(Shell.run(way.in(from).down), way.name + " down on " + from.role());
-                    check(Shell.run(way.in(to).up), way.name + " up on " + to.role());
+                    check(way.in(from).runDown(), way.name + " down on " + from.role());
+                    check(way.in(to).runUp(), way.name + " up on " + to.role());
                     if (!ping.awaitReplyAfter(WireWatch.nowMicros(), 5000)) {
                         throw new IllegalStateException(way.name + ": the client gets no reply after the switch to " + to.role());
                     }
@@ -319,33 +319,44 @@ public final class Bench {
         final List<String> up;
         final List<String> down;
         final boolean announces;
+        /** Added to the bench's environment for both commands. */
+        final Map<String, String> environment;
 
         /** @param announces whether {@code up} sends a gratuitous ARP (the vendor's ifconfig script does not) */
         Way(String name, String downName, List<String> up, List<String> down, boolean announces) {
+            this(name, downName, up, down, announces, Map.of());
+        }
+
+        private Way(String name, String downName, List<String> up, List<String> down, boolean announces, Map<String, String> environment) {
             this.name = name;
             this.downName = downName;
             this.up = up;
             this.down = down;
             this.announces = announces;
+            this.environment = environment;
         }
 
         /** The same commands, run in a lab host's namespace. */
         Way in(NamespaceLab.Host host) {
-            return new Way(name, downName, host.command(up.toArray(new String[0])), host.command(down.toArray(new String[0])), announces);
+            return new Way(name, downName, host.command(up.toArray(new String[0])), host.command(down.toArray(new String[0])), announces, environment);
+        }
+
+        Shell.Result runUp() {
+            return Shell.run(up, environment, 30);
+        }
+
+        Shell.Result runDown() {
+            return Shell.run(down, environment, 30);
         }
     }
 
     /** vipctl up/down through the launcher, with agents off (agentDirectory null: a fresh JVM every time) or through them. */
     private Way vipctl(String name, String downName, String interfaceName, Vip vip, Path agentDirectory, String... upOptions) {
-        List<String> up = launcherCommand(agentDirectory, "up", "--interface", interfaceName, "--vip", vip.toString());
+        List<String> up = new ArrayList<>(List.of(launcher, "up", "--interface", interfaceName, "--vip", vip.toString()));
         up.addAll(List.of(upOptions));
-        return new Way(name, downName, up, launcherCommand(agentDirectory, "down", "--interface", interfaceName, "--vip", vip.toString()), true);
-    }
-
-    private List<String> launcherCommand(Path agentDirectory, String... args) {
-        List<String> command = new ArrayList<>(List.of("env", agentDirectory == null ? "VIPCTL_NO_AGENT=1" : "VIPCTL_AGENT_DIR=" + agentDirectory, launcher));
-        command.addAll(List.of(args));
-        return command;
+        List<String> down = List.of(launcher, "down", "--interface", interfaceName, "--vip", vip.toString());
+        return new Way(name, downName, up, down, true,
+                agentDirectory == null ? Map.of("VIPCTL_NO_AGENT", "1") : Map.of("VIPCTL_AGENT_DIR", agentDirectory.toString()));
     }
 
     /** Resident agents on lab hosts for one stage, stopped at its end. */
@@ -367,12 +378,14 @@ public final class Bench {
                     processes.add(host.start("env", "VIPCTL_AGENT_DIR=" + directory, launcher, "agent", "--interface", NamespaceLab.INTERFACE,
                             "--log-file", log.toString(), "--quiet"));
                 }
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                for (Path log : logs) {
-                    // Serving once it says so: its FIFO exists before its warm-up.
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                for (int i = 0; i < logs.size(); i++) {
+                    Path log = logs.get(i);
+                    // Launchers find an agent once it says so: after its warm-up.
                     while (!Files.exists(log) || !Files.readString(log).contains("agent started")) {
-                        if (System.nanoTime() > deadline) {
-                            throw new IllegalStateException("a resident agent did not start within 30 s; its log: " + log);
+                        if (System.nanoTime() > deadline || !processes.get(i).isAlive()) {
+                            throw new IllegalStateException("a resident agent did not start within 60 s; its log " + log + ": "
+                                    + (Files.exists(log) ? Files.readString(log).trim() : "(none)"));
                         }
                         Thread.sleep(20);
                     }

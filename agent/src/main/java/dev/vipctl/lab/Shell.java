@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a short external command (the lab's {@code ip} calls) and returns its output. Never on the takeover path. */
@@ -34,9 +35,19 @@ public final class Shell {
 
     /** Runs the command, waits at most {@code timeoutSeconds}, and returns whatever it exited with. */
     public static Result run(List<String> command, long timeoutSeconds) {
+        return run(command, Map.of(), timeoutSeconds);
+    }
+
+    /**
+     * Runs the command with {@code environment} added to this process's, waits at most {@code timeoutSeconds}, and
+     * returns whatever it exited with. (Set here rather than through {@code env}, which would be one more process.)
+     */
+    public static Result run(List<String> command, Map<String, String> environment, long timeoutSeconds) {
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
