@@ -55,9 +55,17 @@ public final class DryRun implements Host {
                             throw new OsException(OsException.Reason.ALREADY_EXISTS, 0, address + " exists (dry run)");
                         }
                     }
-                    // As Linux lists it: the interface's name for no label, and no lifetime.
+                    // As Linux lists it: the interface's name for no label, no lifetime, and secondary to an address of
+                    // its subnet that came first.
+                    EnumSet<AddressFlag> flags = EnumSet.of(AddressFlag.PERMANENT);
+                    for (InterfaceAddress existing : addresses) {
+                        if (existing.prefixLength() == address.prefixLength() && existing.address().isIpv4()
+                                && existing.address().inIpv4Subnet(address.address(), address.prefixLength())) {
+                            flags.add(AddressFlag.SECONDARY);
+                        }
+                    }
                     addresses.add(new InterfaceAddress(address.address(), address.prefixLength(),
-                            address.label().isEmpty() ? nic.name() : address.label(), EnumSet.of(AddressFlag.PERMANENT)));
+                            address.label().isEmpty() ? nic.name() : address.label(), flags));
                 }
             }
 

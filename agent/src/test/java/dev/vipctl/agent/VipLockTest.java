@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -165,6 +167,77 @@ class VipLockTest {
     }
 
     @Test
+    void theLockFileExistsWhileHeldAndIsGoneAfterClose() throws Exception {
+        Path file;
+        try (VipLock lock = VipLock.acquire(directory, VIP, 0)) {
+            file = lock.file();
+            assertTrue(Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS), "held: " + file);
+        }
+        assertFalse(Files.exists(file, LinkOption.NOFOLLOW_LINKS), "released: " + file);
+        try (Stream<Path> left = Files.list(directory)) {
+            assertEquals(List.of(), left.collect(Collectors.toList()), "nothing else is left behind");
+        }
+    }
+
+    /** A lock directory named through a symlink is the same directory, so the same lock. */
+    @Test
+    void aSymlinkedLockDirectoryIsTheSameLock() throws Exception {
+        Path real = Files.createDirectory(directory.resolve("locks"));
+        Path link = Files.createSymbolicLink(directory.resolve("locks-link"), real);
+
+        try (VipLock viaReal = VipLock.acquire(real, VIP, 0)) {
+            TakeoverException e = assertThrows(TakeoverException.class, () -> VipLock.acquire(link, VIP, 0));
+            assertEquals(ExitCode.LOCK_TIMEOUT, e.exitCode(), e.getMessage());
+            assertTrue(Files.exists(viaReal.file()), "the refused attempt did not remove the holder's file");
+        }
+        try (VipLock viaLink = VipLock.acquire(link, VIP, 0)) {
+            TakeoverException e = assertThrows(TakeoverException.class, () -> VipLock.acquire(real, VIP, 0));
+            assertEquals(ExitCode.LOCK_TIMEOUT, e.exitCode(), e.getMessage());
+        }
+        try (Stream<Path> left = Files.list(real)) {
+            assertEquals(0, left.count(), "the holder through the link removed its file too");
+        }
+    }
+
+    /**
+     * A waiter opened the file before its holder removed it, so it gets the kernel lock of a file without a name; it
+     * must let that go and lock the file now at the path, or the next vipctl locks a new file and both run at once.
+     */
+    @Test
+    void aWaiterThatOpenedTheFileBeforeItsRemovalEndsUpHoldingTheFileAtThePath() throws Exception {
+        VipLock first = VipLock.acquire(directory, VIP, 0);
+        Path file = first.file();
+        AtomicReference<VipLock> second = new AtomicReference<>();
+        AtomicReference<Exception> secondFailure = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                second.set(VipLock.acquire(directory, VIP, 60_000));
+            } catch (TakeoverException e) {
+                secondFailure.set(e);
+            }
+        });
+        waiter.start();
+        // Pausing between attempts: it has the file open and was refused at least once.
+        while (waiter.getState() != Thread.State.TIMED_WAITING && waiter.isAlive()) {
+            Thread.sleep(1);
+        }
+        first.close();
+        waiter.join();
+        assertNull(secondFailure.get());
+
+        try (VipLock held = second.get()) {
+            assertTrue(held.waitedMicros() > 0, "the waiter was refused before the holder let go");
+            assertEquals(file, held.file());
+            assertTrue(Files.isRegularFile(held.file(), LinkOption.NOFOLLOW_LINKS), "the waiter's file is at the path");
+            assertEquals(List.of(), openLockFilesWithoutAName(file), "the removed file's descriptor was closed");
+            assertEquals(1, openDescriptorsOf(held.file()).size(), "this JVM holds the file at the path open once");
+            String verdict = verdict(startHolder(List.of(), directory, VIP));
+            assertTrue(verdict.startsWith("failed LOCK_TIMEOUT "), "another process cannot take it: " + verdict);
+        }
+        assertFalse(Files.exists(file));
+    }
+
+    @Test
     void aKilledHolderLeavesNoStaleLock() throws Exception {
         Process holder = holding(directory, VIP);
         assertEquals(ExitCode.LOCK_TIMEOUT, assertThrows(TakeoverException.class, () -> VipLock.acquire(directory, VIP, 0)).exitCode());
@@ -235,6 +308,43 @@ class VipLockTest {
             String verdict = verdict(startHolder(asNobody, classes + ":" + jna, lockDirectory, VIP));
             assertTrue(verdict.startsWith("failed NOT_PRIVILEGED ") && verdict.contains(lockDirectory.toString())
                     && verdict.contains("run as root, or pass --lock-dir"), verdict);
+        }
+    }
+
+    /** This process's descriptors of {@code file} as it is now at its path (same device and inode). */
+    private static List<Path> openDescriptorsOf(Path file) throws IOException {
+        FileCalls.OpenFile atPath = FileCalls.describe(file);
+        List<Path> found = new ArrayList<>();
+        for (Path fd : descriptors()) {
+            try {
+                if (FileCalls.describeOpen(fd).sameFileAs(atPath)) {
+                    found.add(fd);
+                }
+            } catch (IOException closedMeanwhile) {
+                // the listing's own descriptor, or one another thread closed
+            }
+        }
+        return found;
+    }
+
+    /** This process's descriptors of a removed file once named {@code file} (the kernel's link reads "PATH (deleted)"). */
+    private static List<Path> openLockFilesWithoutAName(Path file) throws IOException {
+        List<Path> found = new ArrayList<>();
+        for (Path fd : descriptors()) {
+            try {
+                if (Files.readSymbolicLink(fd).toString().equals(file + " (deleted)")) {
+                    found.add(fd);
+                }
+            } catch (IOException closedMeanwhile) {
+                // as above
+            }
+        }
+        return found;
+    }
+
+    private static List<Path> descriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.collect(Collectors.toList());
         }
     }
 

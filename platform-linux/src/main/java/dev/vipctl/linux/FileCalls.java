@@ -28,8 +28,8 @@ public final class FileCalls {
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
     /**
-     * O_NOFOLLOW: asm-generic/fcntl.h 0400000; arch/arm64 (and arm, powerpc) uapi/asm/fcntl.h 0100000. MIPS, SPARC,
-     * Alpha and PA-RISC number every flag differently and are refused.
+     * O_NOFOLLOW: asm-generic/fcntl.h 0400000; arch/arm64 (and arm, powerpc, m68k) uapi/asm/fcntl.h 0100000. MIPS,
+     * SPARC, Alpha and PA-RISC number every flag differently and are refused.
      */
     public static final int O_NOFOLLOW = noFollowFlag(System.getProperty("os.arch", ""));
     /** sys/file.h: LOCK_EX 2, LOCK_NB 4. */
@@ -44,7 +44,7 @@ public final class FileCalls {
     }
 
     static int noFollowFlag(String arch) {
-        if (arch.equals("aarch64") || arch.startsWith("arm") || arch.startsWith("ppc")) {
+        if (arch.equals("aarch64") || arch.startsWith("arm") || arch.startsWith("ppc") || arch.equals("m68k")) {
             return 0100000;
         }
         if (arch.startsWith("mips") || arch.startsWith("sparc") || arch.startsWith("alpha") || arch.startsWith("parisc")) {

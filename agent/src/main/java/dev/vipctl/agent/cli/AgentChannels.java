@@ -111,7 +111,8 @@ final class AgentChannels implements AutoCloseable {
     private final ReentrantLock leadership = new ReentrantLock(true);
     private long lastSweep = System.nanoTime();
     private int threads;
-    private final AtomicInteger running = new AtomicInteger();
+    /** Requests committed to and not yet answered; at most {@code threads - 1}. */
+    private final AtomicInteger unanswered = new AtomicInteger();
 
     private AgentChannels(Path agentDirectory, String name, GroupPrincipal group, Log log) throws IOException {
         this.agentDirectory = agentDirectory;
@@ -405,12 +406,11 @@ final class AgentChannels implements AutoCloseable {
             leadership.lock();
             try {
                 next = closed ? null : nextRequest(waiting, polled, buffer);
-                // The last thread not running a request keeps leading; so some thread always waits on the pairs.
-                int runningNow = next == null ? 0 : running.incrementAndGet();
-                if (runningNow >= threads) {
-                    running.decrementAndGet();
+                // Counted from here until its answer is written (Channel.release), not until its thread is back: a thread
+                // that answered may still wait for a CPU, and its request is done.
+                if (next != null && next.channel.count() >= threads) {
                     next.channel.decline(AgentProtocol.Decline.BUSY, "all " + (threads - 1) + " of the resident agent's request threads are busy");
-                    log.problem("request from uid " + next.channel.uid() + " declined: " + (runningNow - 1) + " requests run already: "
+                    log.problem("request from uid " + next.channel.uid() + " declined: " + (threads - 1) + " requests are running: "
                             + String.join(" ", next.request.arguments));
                     next = null;
                 }
@@ -425,7 +425,7 @@ final class AgentChannels implements AutoCloseable {
                 try {
                     dispatcher.dispatch(next.channel, next.request);
                 } finally {
-                    running.decrementAndGet();
+                    next.channel.release(); // a dispatcher that failed to answer: the launcher reads end-of-file
                 }
             }
         }
@@ -756,6 +756,7 @@ final class AgentChannels implements AutoCloseable {
         private volatile boolean running;
         private volatile boolean accepted;
         private final AtomicBoolean released = new AtomicBoolean();
+        private volatile boolean counted;
 
         Channel(Pool pool, long number, int queueFd, int answerFd, FileCalls.OpenFile queueFile) {
             this.pool = pool;
@@ -783,6 +784,12 @@ final class AgentChannels implements AutoCloseable {
             } catch (IOException | RuntimeException gone) {
                 return false;
             }
+        }
+
+        /** Counts the request among the unanswered ones until {@link #release}; returns how many there are now. */
+        int count() {
+            counted = true;
+            return unanswered.incrementAndGet();
         }
 
         /** The request is going to run: from {@link #ACCEPT_LATE_NANOS} on, the leader tells the launcher "accepted". */
@@ -850,6 +857,9 @@ final class AgentChannels implements AutoCloseable {
         /** Gives the pair back to the leader, which replaces it; once, whatever comes first. */
         void release() {
             if (released.compareAndSet(false, true)) {
+                if (counted) {
+                    unanswered.decrementAndGet();
+                }
                 finished.add(this);
                 FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
             }

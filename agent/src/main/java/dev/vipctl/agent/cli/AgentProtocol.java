@@ -177,21 +177,20 @@ final class AgentProtocol {
 
         /** The whole frame's size from the magic and LENGTH fields, or -1 while they are not both here. */
         private int declaredTotal() throws MalformedFrame {
-            int magicEnd = indexOfNul(0);
-            if (magicEnd < 0) {
-                if (size > MAGIC.length()) {
+            // Checked byte by byte as they come, so that a launcher that writes something else hears so at once.
+            for (int i = 0; i < Math.min(size, MAGIC.length() + 1); i++) {
+                if (bytes[i] != (i < MAGIC.length() ? MAGIC.charAt(i) : 0)) {
                     throw new MalformedFrame("does not start with " + MAGIC);
                 }
-                return -1;
             }
-            if (!MAGIC.equals(new String(bytes, 0, magicEnd, StandardCharsets.US_ASCII))) {
-                throw new MalformedFrame("does not start with " + MAGIC);
-            }
+            int magicEnd = MAGIC.length();
             int lengthEnd = indexOfNul(magicEnd + 1);
-            if (lengthEnd < 0) {
-                if (size - magicEnd - 1 > 4) {
+            for (int i = magicEnd + 1; i < (lengthEnd < 0 ? size : lengthEnd); i++) {
+                if (bytes[i] < '0' || bytes[i] > '9' || i - magicEnd > 4) {
                     throw new MalformedFrame("LENGTH is not 1 to 4 digits");
                 }
+            }
+            if (size <= magicEnd || lengthEnd < 0) {
                 return -1;
             }
             long length = decimal(magicEnd + 1, lengthEnd, 4, "LENGTH");

@@ -49,8 +49,8 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
     static final int PROBLEM_LINES_PER_MINUTE = 20;
     /** About a second at start: enough calls for the JIT to compile the parsing, reporting and netlink paths. */
     private static final int WARM_UP_ROUNDS = 2000;
-    /** TEST-NET-1 (RFC 5737), for the warm-up's read-only 'status'. */
-    private static final String WARM_UP_VIP = "192.0.2.1";
+    /** TEST-NET-3 (RFC 5737): the warm-up reads it and changes it only in a dry run. */
+    private static final String WARM_UP_VIP = "203.0.113.1";
 
     private final Settings settings;
     private final PrintStream out;
@@ -115,7 +115,7 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
     }
 
     /**
-     * Runs the request path until the JIT has compiled it, without changing anything: 'up' and 'down' of TEST-NET-1 on
+     * Runs the request path until the JIT has compiled it, without changing anything: 'up' and 'down' of a TEST-NET-3 address on
      * the agent's interface, handed over through root's pool before any launcher can see it (so every step of a real
      * request runs) and run on a {@link DryRun} of this host: the interface and its addresses are read for real, the
      * changes stay in memory, no frame leaves; their locks lie in a directory of the warm-up's own. Then a read-only
@@ -206,7 +206,7 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
     }
 
     /** What the agent does with a request, decided before it answers anything. */
-    private static final class Decision {
+    static final class Decision {
         /** Not run, for the launcher to run (another interface), or null. */
         AgentProtocol.Decline decline;
         String sentence;

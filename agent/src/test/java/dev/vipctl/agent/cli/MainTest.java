@@ -47,7 +47,7 @@ class MainTest {
     void badInputWithJsonAlsoPrintsTheErrorObject() {
         assertEquals(ExitCode.BAD_INPUT.code(), run("up", "--json", "--interface", "eth0", "--vip", "nonsense/24"));
         String json = out.toString(StandardCharsets.UTF_8).trim();
-        assertTrue(json.startsWith("{\"command\":\"up\",\"outcome\":\"error\",\"exitCode\":2,\"exitName\":\"BAD_INPUT\""), json);
+        assertTrue(json.startsWith("{\"command\":\"up\",\"servedBy\":\"process\",\"outcome\":\"error\",\"exitCode\":2,\"exitName\":\"BAD_INPUT\""), json);
         assertTrue(json.endsWith("\"changed\":false}"), json);
     }
 }
