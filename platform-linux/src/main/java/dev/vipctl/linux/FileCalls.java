@@ -35,10 +35,11 @@ public final class FileCalls {
     /** sys/file.h: LOCK_EX 2, LOCK_NB 4. */
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
-    /** sys/stat.h: S_IFMT 0170000, S_IFIFO 0010000, S_IFREG 0100000. */
+    /** sys/stat.h: S_IFMT 0170000, S_IFIFO 0010000, S_IFREG 0100000, S_IFLNK 0120000. */
     public static final int S_IFMT = 0170000;
     public static final int S_IFIFO = 0010000;
     public static final int S_IFREG = 0100000;
+    public static final int S_IFLNK = 0120000;
 
     private FileCalls() {
     }

@@ -68,7 +68,7 @@ final class AgentChannels implements AutoCloseable {
      * of two); one that runs longer is told "accepted" then, well inside the launcher's accept window.
      */
     private static final long ACCEPT_LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /** A launcher that does not read its answer for this long loses it; the worker goes on. */
+    /** A launcher that does not read its answer for this long loses it; the request thread goes on. */
     private static final long ANSWER_WRITE_MILLIS = 10_000;
     private static final int AGENT_DIRECTORY_MODE = 0755;
     private static final int HOME_MODE = 0700;
@@ -80,6 +80,8 @@ final class AgentChannels implements AutoCloseable {
     /** What one wake-up reads from a request FIFO at most, so that a writer that never stops cannot hold the agent. */
     private static final int MAX_DRAIN_BYTES = 16 * AgentProtocol.MAX_FRAME_BYTES;
     private static final String NEW = "new";
+    /** The suffix of a pair's names while the agent makes it. */
+    private static final String UNREADY = ".new";
     /** Locked by the agent for its whole life: a directory whose lock anyone can take is a dead agent's. */
     private static final String ALIVE = "alive";
 
@@ -99,6 +101,10 @@ final class AgentChannels implements AutoCloseable {
     private int newPoolsWatch = -1;
     private final FileCalls.OpenFile netNamespace;
     private volatile boolean closed;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final List<Thread> serving = new ArrayList<>();
+    /** This object made {@link #staging}: only then does {@link #close} remove it. */
+    private boolean madeStaging;
     private volatile IOException failure;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch published = new CountDownLatch(1);
@@ -156,13 +162,16 @@ final class AgentChannels implements AutoCloseable {
      * like /tmp): else another user could swap a directory the agent creates its channels in.
      */
     private static void checkOnlyRootCanChange(Path directory) throws IOException {
-        Path real = directory.toRealPath();
-        for (Path path = real; path != null; path = path.getParent()) {
-            FileCalls.OpenFile file = FileCalls.describe(path);
-            boolean othersMayWrite = (file.permissions() & 0022) != 0 && (file.permissions() & 01000) == 0;
-            if (file.uid != ROOT || othersMayWrite) {
-                throw new UnsafeDirectory(path + " is " + (file.uid != ROOT ? "owned by uid " + file.uid : "writable by others")
-                        + ": the agent's channels must lie where only root can change them (--agent-dir)");
+        // The path as named (a link is checked itself: its owner could point it elsewhere later), and where it leads.
+        for (Path path : new Path[] {directory.toAbsolutePath().normalize(), directory.toRealPath()}) {
+            for (Path at = path; at != null; at = at.getParent()) {
+                FileCalls.OpenFile file = FileCalls.describe(at);
+                boolean link = (file.mode & FileCalls.S_IFMT) == FileCalls.S_IFLNK;
+                boolean othersMayWrite = !link && (file.permissions() & 0022) != 0 && (file.permissions() & 01000) == 0;
+                if (file.uid != ROOT || othersMayWrite) {
+                    throw new UnsafeDirectory(at + " is " + (file.uid != ROOT ? "owned by uid " + file.uid : "writable by others")
+                            + ": the agent's channels must lie where only root can change them (--agent-dir)");
+                }
             }
         }
     }
@@ -191,6 +200,7 @@ final class AgentChannels implements AutoCloseable {
 
     private void build() throws IOException {
         Files.createDirectory(staging);
+        madeStaging = true;
         Files.setAttribute(staging, "unix:mode", group == null ? HOME_MODE : GROUP_HOME_MODE);
         aliveFd = FileCalls.open(staging.resolve(ALIVE).toString(), FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_EXCL | FileCalls.O_CLOEXEC, 0600);
         if (aliveFd < 0 || FileCalls.flock(aliveFd, FileCalls.LOCK_EX | FileCalls.LOCK_NB) != 0) {
@@ -217,6 +227,10 @@ final class AgentChannels implements AutoCloseable {
 
     /** Renames the agent's directory into place, through the leader, whose state it is: from now on launchers find it. */
     void publish() throws IOException, InterruptedException {
+        if (serving.isEmpty()) {
+            publishNow(); // nobody serves yet, so nobody else touches the pools
+            return;
+        }
         publishing = true;
         FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
         published.await();
@@ -271,14 +285,16 @@ final class AgentChannels implements AutoCloseable {
     }
 
     /**
-     * A fresh pair in {@code pool}: made and opened by the agent, checked on the descriptors (a FIFO of root's, as
-     * made, so not something the pool's user put under that name meanwhile), then handed to the pool's user.
+     * A fresh pair in {@code pool}: made and opened by the agent under names no launcher looks for, checked on the
+     * descriptors (a FIFO of root's, as made, so not something the pool's user put under that name meanwhile), handed to
+     * the pool's user, and only then renamed to {@code N.a} and, last, {@code N.q}: a launcher that finds {@code N.q}
+     * finds a pair the agent holds.
      */
     private Channel newChannel(Pool pool) throws IOException {
         for (int attempt = 0; ; attempt++) {
             long number = sequence.incrementAndGet();
-            Path queue = pool.directory.resolve(number + ".q");
-            Path answer = pool.directory.resolve(number + ".a");
+            Path queue = pool.directory.resolve(number + ".q" + UNREADY);
+            Path answer = pool.directory.resolve(number + ".a" + UNREADY);
             int queueFd = -1;
             int answerFd = -1;
             try {
@@ -297,12 +313,16 @@ final class AgentChannels implements AutoCloseable {
                                 + Errno.describe(Native.getLastError()));
                     }
                 }
-                return new Channel(pool, number, queueFd, answerFd, FileCalls.describe(queueFd));
+                Files.move(answer, pool.directory.resolve(number + ".a"), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(queue, pool.directory.resolve(number + ".q"), StandardCopyOption.ATOMIC_MOVE);
+                return new Channel(pool, number, queueFd, answerFd, queueFile);
             } catch (IOException e) {
                 closeQuietly(queueFd);
                 closeQuietly(answerFd);
-                Files.deleteIfExists(queue);
-                Files.deleteIfExists(answer);
+                for (String name : new String[] {".q", ".a"}) {
+                    Files.deleteIfExists(pool.directory.resolve(number + name + UNREADY));
+                    Files.deleteIfExists(pool.directory.resolve(number + name));
+                }
                 if (attempt >= 2) {
                     throw e;
                 }
@@ -329,8 +349,7 @@ final class AgentChannels implements AutoCloseable {
     private void replace(Channel channel) {
         Pool pool = channel.pool;
         pool.channels.remove(channel);
-        closeQuietly(channel.queueFd);
-        closeQuietly(channel.answerFd);
+        channel.closeDescriptors();
         for (String suffix : new String[] {".q", ".a", ".c"}) {
             try {
                 Files.deleteIfExists(pool.directory.resolve(channel.number + suffix));
@@ -378,6 +397,7 @@ final class AgentChannels implements AutoCloseable {
                 }
             };
             thread.setDaemon(true);
+            serving.add(thread);
             thread.start();
         }
     }
@@ -416,10 +436,17 @@ final class AgentChannels implements AutoCloseable {
                 }
             } catch (IOException e) {
                 failure = e;
-                close();
-                return;
+                next = null;
+            } catch (RuntimeException e) {
+                // A bug: said, and the next round waits afresh rather than the thread dying with its turn.
+                log.line("internal error while waiting for requests (please report it): " + e);
+                next = null;
             } finally {
                 leadership.unlock();
+            }
+            if (failure != null) {
+                close(); // waiting itself failed: the agent stops (awaitStop throws it)
+                return;
             }
             if (next != null) {
                 try {
@@ -481,9 +508,11 @@ final class AgentChannels implements AutoCloseable {
             lastSweep = System.nanoTime();
         }
         for (int i = 0; i < polled.size(); i++) {
-            if (waiting.returned(first + i) != 0 && pools.get(polled.get(i).pool.uid) == polled.get(i).pool
-                    && polled.get(i).pool.channels.contains(polled.get(i))) {
-                Committed committed = read(polled.get(i), buffer);
+            Channel channel = polled.get(i);
+            // Not one that the sweep or a replacement dealt with since the poll began.
+            if (waiting.returned(first + i) != 0 && !channel.committed && pools.get(channel.pool.uid) == channel.pool
+                    && channel.pool.channels.contains(channel)) {
+                Committed committed = read(channel, buffer);
                 if (committed != null) {
                     return committed;
                 }
@@ -621,11 +650,11 @@ final class AgentChannels implements AutoCloseable {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(pool.directory)) {
             for (Path entry : entries) {
                 if (!live.contains(entry.getFileName().toString())) {
-                    Files.deleteIfExists(entry);
+                    removeEntry(entry);
                 }
             }
-        } catch (IOException e) {
-            log.problem("cannot clear " + pool.directory + " of what is not the agent's: " + IoErrors.describe(e));
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            log.problem("cannot look through " + pool.directory + ": " + e.getMessage());
         }
     }
 
@@ -650,53 +679,118 @@ final class AgentChannels implements AutoCloseable {
         Path newPools = current.resolve(NEW);
         try (DirectoryStream<Path> requests = Files.newDirectoryStream(newPools)) {
             for (Path request : requests) {
-                String name = request.getFileName().toString();
-                try {
-                    FileCalls.OpenFile file = FileCalls.describe(request);
-                    if (!name.matches("[1-9][0-9]{0,9}") || file.uid != Long.parseLong(name) || !file.isRegularFile()) {
-                        log.problem("ignored " + request + ": not an empty file named by its owner's uid (owner " + file.uid + ")");
-                    } else if (pools.containsKey(file.uid)) {
-                        log.problem("uid " + file.uid + " asked for a request pool it has");
-                    } else if (pools.size() - 1 >= MAX_MEMBER_POOLS) {
-                        if (!refusedPoolsLogged) {
-                            log.line("no pool for uid " + file.uid + ": already " + MAX_MEMBER_POOLS + " member pools; more members' requests"
-                                    + " run in their own JVM (restart the agent to start afresh)");
-                            refusedPoolsLogged = true;
-                        }
-                    } else {
-                        addPool(file.uid, current);
-                        log.line("made a request pool for uid " + file.uid);
-                    }
-                } catch (IOException e) {
-                    log.line("cannot make a request pool for " + request + ": " + IoErrors.describe(e));
-                } finally {
-                    // Taken away last: the member's launcher waits for that, then finds its pool (or its answer in the log).
-                    Files.deleteIfExists(request);
-                }
+                addRequestedPool(request);
+                // Taken away last: the member's launcher waits for that, then finds its pool (or the log says why not).
+                removeEntry(request);
             }
-        } catch (IOException e) {
-            log.line("cannot read " + newPools + ": " + IoErrors.describe(e));
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            log.line("cannot look through " + newPools + ": " + e.getMessage());
         }
     }
 
-    /** Stops serving; closes every pair and removes the agent's directory. */
+    private void addRequestedPool(Path request) {
+        String name = request.getFileName().toString();
+        FileCalls.OpenFile file;
+        try {
+            file = FileCalls.describe(request);
+        } catch (IOException e) {
+            log.problem("cannot look at " + request + ": " + IoErrors.reason(e));
+            return;
+        }
+        if (!name.matches("[1-9][0-9]{0,9}") || file.uid != Long.parseLong(name) || !file.isRegularFile()) {
+            log.problem("ignored " + request + ": not a regular file named by its owner's uid (owner " + file.uid + ")");
+        } else if (pools.containsKey(file.uid)) {
+            log.problem("uid " + file.uid + " asked for a request pool it has");
+        } else if (pools.size() - 1 >= MAX_MEMBER_POOLS) {
+            if (!refusedPoolsLogged) {
+                log.line("no pool for uid " + file.uid + ": already " + MAX_MEMBER_POOLS + " member pools; more members' requests"
+                        + " run in their own JVM (restart the agent to start afresh)");
+                refusedPoolsLogged = true;
+            }
+        } else {
+            try {
+                addPool(file.uid, current);
+                log.line("made a request pool for uid " + file.uid);
+            } catch (IOException e) {
+                log.line("cannot make a request pool for uid " + file.uid + ": " + IoErrors.describe(e));
+            }
+        }
+    }
+
+    /**
+     * Stops serving: closes every pair that no request is using (the others as their answers are written), removes
+     * what the agent made of its directory, and once the serving threads have ended (at most a couple of seconds) its
+     * last descriptors. Closing again does nothing.
+     */
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
         closed = true;
         stopped.countDown();
         published.countDown();
         if (wake[1] > 0) {
-            FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
+            FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1)); // a waiting leader lets go at once
         }
-        for (Path directory : new Path[] {home, staging}) {
+        leadership.lock();
+        try {
+            for (Pool pool : pools.values()) {
+                for (Channel channel : pool.channels) {
+                    if (!channel.committed || channel.released.get()) {
+                        channel.closeDescriptors();
+                    }
+                }
+            }
+            for (Path directory : current == home ? new Path[] {home} : madeStaging ? new Path[] {staging} : new Path[0]) {
+                try {
+                    deleteTree(directory);
+                } catch (IOException e) {
+                    log.line("cannot remove " + directory + ": " + IoErrors.describe(e));
+                }
+            }
+        } finally {
+            leadership.unlock();
+        }
+        if (awaitThreads(TimeUnit.SECONDS.toNanos(2)) && unanswered.get() == 0) {
+            closeQuietly(wake[0]);
+            closeQuietly(wake[1]);
+            closeQuietly(newPoolsWatch);
+        }
+        closeQuietly(aliveFd); // a directory left behind is now a dead agent's to the next one
+    }
+
+    /** Whether every serving thread (but the one calling) has ended within {@code nanos}. */
+    private boolean awaitThreads(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        for (Thread thread : serving) {
+            if (thread == Thread.currentThread()) {
+                continue;
+            }
             try {
-                deleteTree(directory);
-            } catch (IOException e) {
-                log.line("cannot remove " + directory + ": " + IoErrors.describe(e));
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            if (thread.isAlive()) {
+                return false;
             }
         }
-        closeQuietly(newPoolsWatch);
-        closeQuietly(aliveFd); // a directory left behind is now a dead agent's to the next one
+        return true;
+    }
+
+    /** Removes what a user left where it does not belong (a directory with all in it); says so, rate-limited, if it cannot. */
+    private void removeEntry(Path entry) {
+        try {
+            if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                deleteTree(entry);
+            } else {
+                Files.deleteIfExists(entry);
+            }
+        } catch (IOException e) {
+            log.problem("cannot remove " + entry + ": " + IoErrors.reason(e));
+        }
     }
 
     /** Removes a directory tree, never following a link; what vanishes meanwhile (a pair being replaced) is no error. */
@@ -756,6 +850,7 @@ final class AgentChannels implements AutoCloseable {
         private volatile boolean running;
         private volatile boolean accepted;
         private final AtomicBoolean released = new AtomicBoolean();
+        private final AtomicBoolean descriptorsClosed = new AtomicBoolean();
         private volatile boolean counted;
 
         Channel(Pool pool, long number, int queueFd, int answerFd, FileCalls.OpenFile queueFile) {
@@ -808,7 +903,7 @@ final class AgentChannels implements AutoCloseable {
             }
             try {
                 if (waitsForAccept()) {
-                    write(AgentProtocol.accepted());
+                    write(AgentProtocol.accepted(), 0);
                     accepted = true;
                 }
             } catch (IOException e) {
@@ -827,12 +922,12 @@ final class AgentChannels implements AutoCloseable {
             writing.lock();
             try {
                 if (accepted) {
-                    write(result);
+                    write(result, ANSWER_WRITE_MILLIS);
                 } else {
                     byte[] all = new byte[1 + result.length];
                     all[0] = AgentProtocol.ACCEPTED;
                     System.arraycopy(result, 0, all, 1, result.length);
-                    write(all);
+                    write(all, ANSWER_WRITE_MILLIS);
                     accepted = true;
                 }
             } finally {
@@ -841,13 +936,16 @@ final class AgentChannels implements AutoCloseable {
             }
         }
 
-        /** Not run: the launcher runs the command itself. Then the pair is replaced. */
+        /**
+         * Not run: the launcher runs the command itself. Then the pair is replaced (so a launcher whose answer FIFO is
+         * full reads end-of-file instead). Written at once or not at all, since the leader declines too.
+         */
         void decline(AgentProtocol.Decline why, String sentence) {
             writing.lock();
             try {
-                write(AgentProtocol.declined(why, sentence));
+                write(AgentProtocol.declined(why, sentence), 0);
             } catch (IOException e) {
-                log.line("cannot decline request on channel " + number + ": " + e.getMessage());
+                log.problem("cannot decline request on channel " + number + ": " + e.getMessage());
             } finally {
                 writing.unlock();
                 release();
@@ -860,14 +958,29 @@ final class AgentChannels implements AutoCloseable {
                 if (counted) {
                     unanswered.decrementAndGet();
                 }
+                if (closed) {
+                    closeDescriptors(); // no leader replaces it any more
+                    return;
+                }
                 finished.add(this);
                 FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1));
             }
         }
 
-        /** All of it, or an error after {@link #ANSWER_WRITE_MILLIS}: a launcher that does not read must not hold a worker. */
-        private void write(byte[] bytes) throws IOException {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_WRITE_MILLIS);
+        /** Once: a descriptor closed twice could be another's by then. */
+        void closeDescriptors() {
+            if (descriptorsClosed.compareAndSet(false, true)) {
+                closeQuietly(queueFd);
+                closeQuietly(answerFd);
+            }
+        }
+
+        /**
+         * All of it, or an error after {@code waitMillis}: a launcher that does not read its answer must not hold a
+         * request thread for long, nor the leader at all (its declines and late "accepted" wait for nothing).
+         */
+        private void write(byte[] bytes, long waitMillis) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
             PollSet writable = new PollSet(1);
             writable.add(answerFd, PollSet.POLLOUT);
             int offset = 0;
@@ -884,7 +997,7 @@ final class AgentChannels implements AutoCloseable {
                 }
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
-                    throw new IOException("the launcher read no answer for " + ANSWER_WRITE_MILLIS + " ms");
+                    throw new IOException("the launcher's answer FIFO is full: it read nothing for " + waitMillis + " ms");
                 }
                 writable.poll((int) left);
             }
