@@ -7,6 +7,7 @@ import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Timings;
 import dev.vipctl.agent.Vip;
+import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.GarpMode;
@@ -52,6 +53,8 @@ public final class Bench {
         public int cycles;
         public int runs;
         public int switchovers;
+        /** Requests through one agent instead of the other measurements; 0: the other measurements. */
+        public int endurance;
         public boolean json;
         public boolean csv;
         public Path report;
@@ -151,8 +154,17 @@ public final class Bench {
         try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host a = lab.hostA();
             Vip vip = Vip.parse(NamespaceLab.VIP_WITH_PREFIX, true);
-            report.add(NetworkNamespace.call(a.namespace(), () -> inProcess(NamespaceLab.INTERFACE, vip)));
             Path agentDirectory = Files.createTempDirectory("vipctl-bench-agents");
+            if (plan.endurance > 0) {
+                try {
+                    report.add(endurance(a, vip, agentDirectory));
+                } finally {
+                    deleteTree(agentDirectory);
+                }
+                progress(null);
+                return;
+            }
+            report.add(NetworkNamespace.call(a.namespace(), () -> inProcess(NamespaceLab.INTERFACE, vip)));
             try {
                 String eth = NamespaceLab.INTERFACE;
                 List<Way> ways = new ArrayList<>();
@@ -310,6 +322,72 @@ public final class Bench {
             }
         }
         return section;
+    }
+
+    /**
+     * {@link Plan#endurance} requests, 'up' and 'down' in turn, through one resident agent, each a fresh launcher as a
+     * Management Layer starts it; every tenth of them a row: the requests' times (start to exit), and what the agent
+     * holds at its end: resident memory, descriptors, threads, and the files in its directory and the lock directory.
+     */
+    private BenchReport.Section endurance(NamespaceLab.Host host, Vip vip, Path agentDirectory) throws Exception {
+        String eth = NamespaceLab.INTERFACE;
+        Way way = vipctl("", "", eth, vip, agentDirectory, "--garp-count", "1", "--probe-wait-ms", "0").in(host);
+        int pairs = (plan.endurance + 1) / 2;
+        int rows = 10;
+        BenchReport.Section section = new BenchReport.Section("Endurance: " + 2 * pairs + " requests through one resident agent",
+                "wall clock of each 'up --garp-count 1 --probe-wait-ms 0' and 'down', start -> exit, a fresh launcher each; at the end of each"
+                        + " tenth, the agent's resident memory (VmRSS), open descriptors and threads, and the files in its directory and in "
+                        + VipLock.DEFAULT_DIRECTORY, false);
+        try (Agents agents = Agents.start(List.of(host), launcher, agentDirectory)) {
+            long pid = agents.processes.get(0).pid();
+            int done = 0;
+            for (int row = 0; row < rows; row++) {
+                int rowPairs = pairs / rows + (row < pairs % rows ? 1 : 0);
+                long[] samples = new long[2 * rowPairs];
+                for (int i = 0; i < rowPairs; i++) {
+                    progress("endurance " + (done + 2 * i + 2) + "/" + 2 * pairs);
+                    long start = WireWatch.nowMicros();
+                    check(way.runUp(), "up");
+                    long between = WireWatch.nowMicros();
+                    check(way.runDown(), "down");
+                    samples[2 * i] = between - start;
+                    samples[2 * i + 1] = WireWatch.nowMicros() - between;
+                }
+                Map<String, Object> held = new LinkedHashMap<>();
+                held.put("RSS KiB", residentKiB(pid));
+                held.put("descriptors", count(Path.of("/proc", Long.toString(pid), "fd")));
+                held.put("threads", count(Path.of("/proc", Long.toString(pid), "task")));
+                held.put("files", filesBelow(agentDirectory) + count(VipLock.DEFAULT_DIRECTORY));
+                section.add("requests " + (done + 1) + "-" + (done + 2 * rowPairs), samples, held);
+                done += 2 * rowPairs;
+            }
+        }
+        return section;
+    }
+
+    private static long residentKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + pid + "/status");
+    }
+
+    private static long count(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(directory)) {
+            return entries.count();
+        }
+    }
+
+    /** The agents' directories and channels, not the bench's logs beside them. */
+    private static long filesBelow(Path directory) throws IOException {
+        try (java.util.stream.Stream<Path> entries = Files.walk(directory)) {
+            return entries.filter(path -> !path.getFileName().toString().endsWith(".log")).count() - 1;
+        }
     }
 
     /** One way to bring the VIP up and take it down again, as commands, with the names the report gives them. */

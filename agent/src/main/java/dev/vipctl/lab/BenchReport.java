@@ -33,25 +33,38 @@ public final class BenchReport {
         }
 
         public Section add(String name, long[] samplesMicros) {
-            series.add(new Series(name, samplesMicros, null));
+            series.add(new Series(name, samplesMicros, null, Map.of()));
             return this;
         }
 
         /** A series whose samples each lost some of the client's replies: {@code lostReplies[i]} in sample i. */
         public Section add(String name, long[] samplesMicros, int[] lostReplies) {
-            series.add(new Series(name, samplesMicros, lostReplies.clone()));
+            series.add(new Series(name, samplesMicros, lostReplies.clone(),
+                    Map.of(LOST_REPLIES, Arrays.stream(lostReplies).asLongStream().sum())));
             return this;
         }
 
-        private boolean countsLostReplies() {
+        /** A series with more to say about it than its samples: each named value is a column of its own. */
+        public Section add(String name, long[] samplesMicros, Map<String, Object> values) {
+            series.add(new Series(name, samplesMicros, null, values));
+            return this;
+        }
+
+        /** The names of the series' values, in the order they first appear: the extra columns. */
+        private List<String> columns() {
+            List<String> columns = new ArrayList<>();
             for (Series each : series) {
-                if (each.lostReplies != null) {
-                    return true;
+                for (String column : each.values.keySet()) {
+                    if (!columns.contains(column)) {
+                        columns.add(column);
+                    }
                 }
             }
-            return false;
+            return columns;
         }
     }
+
+    private static final String LOST_REPLIES = "replies lost";
 
     /** The samples of one way of doing it, in µs, with their nearest-rank summary. */
     static final class Series {
@@ -61,7 +74,10 @@ public final class BenchReport {
         /** Per sample, the client's replies lost in it; null where nothing was lost to count. */
         final int[] lostReplies;
 
-        Series(String name, long[] samples, int[] lostReplies) {
+        /** Named values shown beside the summary, e.g. "replies lost" or "RSS KiB". */
+        final Map<String, Object> values;
+
+        Series(String name, long[] samples, int[] lostReplies, Map<String, Object> values) {
             if (samples.length == 0) {
                 throw new IllegalArgumentException("no samples for " + name);
             }
@@ -73,11 +89,13 @@ public final class BenchReport {
             this.sorted = samples.clone();
             Arrays.sort(sorted);
             this.lostReplies = lostReplies;
+            this.values = new LinkedHashMap<>(values);
         }
 
-        /** The replies lost over all samples, or "" where not counted. */
-        String totalLostReplies() {
-            return lostReplies == null ? "" : Long.toString(Arrays.stream(lostReplies).asLongStream().sum());
+        /** The series' value in a column, or "" where it has none. */
+        String value(String column) {
+            Object value = values.get(column);
+            return value == null ? "" : String.valueOf(value);
         }
 
         long min() {
@@ -119,13 +137,20 @@ public final class BenchReport {
         }
         for (Section section : sections) {
             text.append('\n').append(section.title).append(", µs\n  (").append(section.timed).append(")\n");
-            boolean lost = section.countsLostReplies();
+            List<String> columns = section.columns();
+            StringBuilder head = new StringBuilder();
+            for (String column : columns) {
+                head.append(String.format(Locale.ROOT, "  %13s", column));
+            }
             text.append(String.format(Locale.ROOT, "  %-46s %5s %9s %9s %9s %9s %9s %9s%s%n", "", "n", "min", "median", "p95", "p99", "max",
-                    section.sideBySide ? "x first" : "", lost ? "  replies lost" : ""));
+                    section.sideBySide ? "x first" : "", head));
             for (Series series : section.series) {
+                StringBuilder values = new StringBuilder();
+                for (String column : columns) {
+                    values.append(String.format(Locale.ROOT, "  %13s", series.value(column)));
+                }
                 text.append(String.format(Locale.ROOT, "  %-46s %5d %9d %9d %9d %9d %9d %9s%s%n", series.name, series.samples.length, series.min(),
-                        series.percentile(50), series.percentile(95), series.percentile(99), series.max(), ratio(section, series),
-                        lost ? String.format(Locale.ROOT, "  %13s", series.totalLostReplies()) : ""));
+                        series.percentile(50), series.percentile(95), series.percentile(99), series.max(), ratio(section, series), values));
             }
         }
         return text.toString();
@@ -160,6 +185,8 @@ public final class BenchReport {
                         lost.add(count);
                     }
                     entry.put("lostReplies", lost);
+                } else if (!series.values.isEmpty()) {
+                    entry.put("values", series.values);
                 }
                 seriesList.add(entry);
             }
@@ -208,15 +235,21 @@ public final class BenchReport {
         for (Section section : sections) {
             page.append("<h2>").append(xml(section.title)).append(", µs</h2>\n<p class=\"timed\">").append(xml(section.timed)).append("</p>\n");
             page.append(svg(section));
-            boolean lost = section.countsLostReplies();
-            page.append("<table><tr><th>series</th><th>n</th><th>min</th><th>median</th><th>p95</th><th>p99</th><th>max</th><th>x first</th>")
-                    .append(lost ? "<th>replies lost</th>" : "").append("</tr>\n");
+            List<String> columns = section.columns();
+            page.append("<table><tr><th>series</th><th>n</th><th>min</th><th>median</th><th>p95</th><th>p99</th><th>max</th><th>x first</th>");
+            for (String column : columns) {
+                page.append("<th>").append(xml(column)).append("</th>");
+            }
+            page.append("</tr>\n");
             for (Series series : section.series) {
                 page.append("<tr><td>").append(xml(series.name)).append("</td><td>").append(series.samples.length).append("</td><td>")
                         .append(series.min()).append("</td><td>").append(series.percentile(50)).append("</td><td>").append(series.percentile(95))
                         .append("</td><td>").append(series.percentile(99)).append("</td><td>").append(series.max()).append("</td><td>")
-                        .append(ratio(section, series)).append("</td>").append(lost ? "<td>" + series.totalLostReplies() + "</td>" : "")
-                        .append("</tr>\n");
+                        .append(ratio(section, series)).append("</td>");
+                for (String column : columns) {
+                    page.append("<td>").append(xml(series.value(column))).append("</td>");
+                }
+                page.append("</tr>\n");
             }
             page.append("</table>\n");
         }

@@ -67,6 +67,7 @@ public final class Settings {
     static final String LAB = "lab";
     static final String COMPARE_SHELL = "compare-shell";
     static final String SWITCHOVERS = "switchovers";
+    static final String ENDURANCE = "endurance";
     static final String CSV = "csv";
     static final String REPORT = "report";
     static final String AGENT_DIR = "agent-dir";
@@ -84,7 +85,8 @@ public final class Settings {
     private static final List<String> DOCTOR_OPTIONS = List.of(INTERFACE, LOCK_DIR);
     /** No --json: the agent runs until stopped and reports in its log. */
     private static final List<String> AGENT_OPTIONS = List.of(INTERFACE, AGENT_DIR, AGENT_GROUP, LOG_FILE, QUIET, CONFIG);
-    private static final List<String> BENCH_OPTIONS = List.of(LAB, INTERFACE, VIP, COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS, JSON, CSV, REPORT, CONFIG);
+    private static final List<String> BENCH_OPTIONS = List.of(LAB, INTERFACE, VIP, COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS, ENDURANCE, JSON, CSV,
+            REPORT, CONFIG);
     /**
      * What a member of the resident agent's group may give with 'up' or 'down' (see {@link AgentProtocol}): nothing that
      * makes root read or write a file of the caller's choosing (--log-file, --config, --lock-dir) or lifts a safety
@@ -163,6 +165,9 @@ public final class Settings {
             .addOption(Option.builder().longOpt(SWITCHOVERS).hasArg().argName("N")
                     .desc("bench --lab: switchovers per way while a client sends to the VIP every 1 ms, 0-1000 (default "
                             + DEFAULT_SWITCHOVERS + "; 0 skips the blackout)").build())
+            .addOption(Option.builder().longOpt(ENDURANCE).hasArg().argName("N")
+                    .desc("bench --lab: instead of the other measurements, N up/down requests, 100-1000000, through one resident agent,"
+                            + " with its memory, descriptors, threads and files and the requests' times every N/10").build())
             .addOption(Option.builder().longOpt(CSV).desc("bench: one summary row per series as CSV on stdout instead of the table").build())
             .addOption(Option.builder().longOpt(REPORT).hasArg().argName("FILE.html")
                     .desc("bench: also write an HTML page with an SVG latency chart per measurement").build())
@@ -350,6 +355,18 @@ public final class Settings {
         bench.cycles = values.integer(CYCLES, DEFAULT_CYCLES, 1, 100_000);
         bench.runs = values.integer(RUNS, DEFAULT_RUNS, 1, 1000);
         bench.switchovers = bench.lab ? values.integer(SWITCHOVERS, DEFAULT_SWITCHOVERS, 0, 1000) : 0;
+        if (values.has(ENDURANCE)) {
+            if (!bench.lab) {
+                throw bad(values.source(ENDURANCE) + " needs --lab: the bench starts the agent it measures there");
+            }
+            for (String other : List.of(COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS)) {
+                if (values.has(other)) {
+                    throw bad(values.source(ENDURANCE) + " replaces the other measurements, so " + values.source(other)
+                            + " would do nothing: drop one of them");
+                }
+            }
+            bench.endurance = values.integer(ENDURANCE, 0, 100, 1_000_000);
+        }
         bench.json = values.flag(JSON);
         bench.csv = values.flag(CSV);
         if (bench.json && bench.csv) {
