@@ -9,15 +9,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The resident agent ({@code vipctl agent}) with the real launcher: requests handed over through its FIFO, the
- * fallbacks when it cannot take them, and that bad or stale requests change nothing and do not stop it. Each test
- * uses its own agent directory (VIPCTL_AGENT_DIR), so no agent of the machine is involved.
+ * The resident agent ({@code vipctl agent}) with the real launcher: requests handed over and answered as without it;
+ * each request run by the agent once or not at all, whatever happens to its launcher or to the agent; the fallbacks;
+ * bash without a clock and a locale that writes a decimal comma; requests the launcher must not hand over; a warm-up
+ * that changes nothing; and descriptors, threads and files that come back to where they were. Each test has its own
+ * agent directory (VIPCTL_AGENT_DIR), so no agent of the machine is involved. (The attacks of other users are in
+ * {@link AgentTrustLabTest}.)
  */
 class ResidentAgentLabTest {
     @RegisterExtension
@@ -43,12 +42,13 @@ class ResidentAgentLabTest {
     @TempDir
     Path dir;
     private Path agentDir;
+    /** The log of the agent started last: each agent its own, so that one's lines are never taken for another's. */
     private Path agentLog;
+    private int agents;
 
     @BeforeEach
     void paths() {
         agentDir = dir.resolve("agent");
-        agentLog = dir.resolve("agent.log");
         LAB.removeVip();
     }
 
@@ -60,110 +60,157 @@ class ResidentAgentLabTest {
     @Test
     void upAndDownAreHandedToTheAgentAndDoWhatTheySay() throws Exception {
         NamespaceLab.Host host = LAB.lab().hostA();
-        startAgent(host);
+        Agent agent = startAgent(host);
 
         Shell.Result up = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
         assertEquals(0, up.exitCode, Launcher.describe(up));
         assertEquals("agent", Launcher.jsonString(up.stdout, "servedBy"), up.stdout);
         assertTrue(Launcher.jsonNumber(up.stdout, "startToFirstGarp") > 0, up.stdout);
-        assertTrue(host.run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/24"), "the agent added the VIP");
+        assertTrue(Launcher.jsonNumber(up.stdout, "launcher") > 0 && Launcher.jsonNumber(up.stdout, "handOver") >= 0,
+                "the launcher's part of the time, and the hand-over's: " + up.stdout);
+        assertTrue(addresses(host).contains(NamespaceLab.VIP + "/24"), "the agent added the VIP");
 
         Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP);
         assertEquals(0, down.exitCode, Launcher.describe(down));
-        assertTrue(down.stdout.contains("is down on " + IF), down.stdout);
-        assertFalse(host.run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/"), "the agent removed the VIP");
+        assertEquals(NamespaceLab.VIP_WITH_PREFIX + " is down on " + IF + " (removed)\n", down.stdout, "the output, byte for byte");
+        assertEquals("", down.stderr);
+        assertFalse(addresses(host).contains(NamespaceLab.VIP + "/"), "the agent removed the VIP");
 
-        Shell.Result bad = vipctl(host, "up", "--interface", IF, "--vip", "198.51.100.300/24");
+        Shell.Result bad = vipctl(host, "up", "--interface", IF, "--vip", "198.51.100.300/24", "--json");
         assertEquals(2, bad.exitCode, Launcher.describe(bad));
+        assertEquals("agent", Launcher.jsonString(bad.stdout, "servedBy"), "bad input is answered by the agent too: " + bad.stdout);
         assertTrue(bad.stderr.contains("--vip"), "the agent's own validation message reaches the caller: " + bad.stderr);
-        String log = Files.readString(agentLog);
-        assertTrue(log.contains("request from uid 0: up --interface " + IF + " --vip " + VIP + " --garp-count 1 --json -> exit 0"), log);
+
+        String log = agent.log();
+        assertTrue(log.contains("request from uid 0 (pid ") && log.contains("): up --interface " + IF + " --vip " + VIP + " --garp-count 1 --json -> exit 0"), log);
         assertTrue(log.contains("-> exit 2"), log);
     }
 
+    /** Only a warm agent is found, and its warm-up changed nothing: an address of its own, the lock files, the wire. */
     @Test
-    void badAndStaleRequestsAreLoggedAndChangeNothingAndTheAgentGoesOn() throws Exception {
+    void theWarmUpChangesNothingAndTheAgentIsFoundOnlyOnceWarm() throws Exception {
         NamespaceLab.Host host = LAB.lab().hostA();
-        Path requests = startAgent(host);
-        long now = nowMicros();
+        // The warm-up's address, configured: a warm-up that ran a real 'down' of it would remove it.
+        host.run("ip", "addr", "add", "203.0.113.1/24", "dev", IF, "label", IF + ":9");
+        Process capture = LAB.killAfterTest(new ProcessBuilder(LAB.lab().hostB().command("tcpdump", "-l", "-n", "-i", IF, "arp and host 203.0.113.1"))
+                .redirectOutput(dir.resolve("arp.txt").toFile()).redirectError(dir.resolve("tcpdump.err").toFile()).start());
+        awaitFile(dir.resolve("tcpdump.err"), "listening on");
+        try {
+            Process process = startAgentProcess(host);
+            awaitStaging();
+            Shell.Result early = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--probe-wait-ms", "0", "--json");
+            boolean stillWarming = !Files.exists(agentLog) || !Files.readString(agentLog).contains("agent started");
+            Agent agent = new Agent(process, awaitStarted());
+            assertEquals(0, early.exitCode, Launcher.describe(early));
+            assumeTrue(stillWarming, "the agent finished its warm-up before the launcher looked; nothing to check about an early launcher");
+            assertEquals("process", Launcher.jsonString(early.stdout, "servedBy"), "a launcher does not find a warming agent: " + early.stdout);
+            assertFalse(early.stderr.contains("resident agent"), "and does not wait for it: " + early.stderr);
 
-        write(requests, "garbage\0".getBytes(StandardCharsets.UTF_8));
-        write(requests, request(now, agentDir.resolve("reply.1.2"), "up"));                         // no reply FIFO there
-        write(requests, request(now, Path.of("/etc/reply.1.2"), "up", "--interface", IF, "--vip", VIP)); // outside the directory
-        write(requests, fields("vipctl-request-1", Long.toString(now), agentDir.resolve("reply.3.4").toString(), "x9"));
-        Reply stale = ask(requests, now - 5_000_000, "up", "--interface", IF, "--vip", VIP); // 5 s old: its launcher gave up
-        Reply other = ask(requests, nowMicros(), "demo");
-
-        Path foreign = agentDir.resolve("reply." + ProcessHandle.current().pid() + "." + now);  // this JVM: another namespace
-        Shell.check("mkfifo", "-m", "600", foreign.toString());
-        try (FileChannel channel = FileChannel.open(foreign, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            write(requests, request(nowMicros(), foreign, "up", "--interface", IF, "--vip", VIP));
-            assertEquals(List.of("elsewhere"), readFields(channel, 2000), "a launcher in another network namespace is sent away");
+            assertTrue(addresses(host).contains("203.0.113.1/24") && host.run("ip", "-4", "-o", "addr", "show", "dev", IF).contains(IF + ":9"),
+                    "the warm-up's address is still configured, with its label: " + addresses(host));
+            assertEquals(List.of(), lockFilesOf("203.0.113.1"), "no lock file of the warm-up's address");
+            assertTrue(agent.log().contains("agent started"), agent.log());
+        } finally {
+            capture.destroy();
+            capture.waitFor(10, TimeUnit.SECONDS);
+            host.run("ip", "addr", "del", "203.0.113.1/24", "dev", IF);
         }
-
-        assertEquals(List.of(), stale.fields, "a stale request gets no answer at all");
-        assertEquals(List.of("accepted", "2"), other.fields.subList(0, 2), "only up and down are served: " + other.fields);
-        assertTrue(other.fields.get(3).contains("'up' and 'down' only"), other.fields.toString());
-        assertFalse(host.run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/"), "no bad request added the VIP");
-
-        Shell.Result up = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
-        assertEquals("agent", Launcher.jsonString(up.stdout, "servedBy"), "the agent still serves: " + Launcher.describe(up));
-        String log = Files.readString(agentLog);
-        for (String expected : List.of("not the start of a request (garbage)", "reply FIFO '/etc/reply.1.2' is not",
-                "argument count 'x9'", "request dropped unrun", "reply.1.2")) {
-            assertTrue(log.contains(expected), "log mentions '" + expected + "':\n" + log);
-        }
+        assertEquals("", Files.readString(dir.resolve("arp.txt")).strip(), "no ARP about the warm-up's address left the host");
     }
 
     @Test
-    void aStoppedAgentIsSkippedAndAHungOneNeverRunsTheRequestLate() throws Exception {
+    void aStoppedAgentCostsTheWindowAndNeverRunsTheRequestLate() throws Exception {
         NamespaceLab.Host host = LAB.lab().hostA();
-        Process agent = startAgentProcess(host);
-        long pid = pidOf(awaitFifo());
+        Agent agent = startAgent(host);
 
-        Shell.Result stop = Shell.run(List.of("kill", "-STOP", Long.toString(pid)));
-        assertEquals(0, stop.exitCode, Launcher.describe(stop));
         Shell.Result up;
+        signal(agent.pid, "STOP");
         try {
             up = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
         } finally {
-            Shell.run(List.of("kill", "-CONT", Long.toString(pid)));
+            signal(agent.pid, "CONT");
         }
         assertEquals(0, up.exitCode, Launcher.describe(up));
         assertEquals("process", Launcher.jsonString(up.stdout, "servedBy"), "the launcher ran it itself: " + up.stdout);
-        assertTrue(up.stderr.contains("did not take the request within 1 s"), up.stderr);
-        Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP);
+        assertTrue(up.stderr.contains("did not take the request within 0.5 s; running it in this process"), up.stderr);
+        Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP, "--json");
         assertEquals(0, down.exitCode, Launcher.describe(down));
-        awaitLog("request dropped unrun");
-        assertFalse(host.run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/"),
-                "the woken agent did not bring back the VIP with the old 'up'");
+        assertEquals("agent", Launcher.jsonString(down.stdout, "servedBy"), "the woken agent serves the next request: " + down.stdout);
+        agent.awaitLog("withdrawn by its launcher");
+        assertFalse(addresses(host).contains(NamespaceLab.VIP + "/"), "the woken agent did not bring back the VIP with the old 'up'");
+        assertEquals(1, count(agent.log(), "request from uid 0"), "it ran only the 'down': " + agent.log());
+    }
 
-        agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        Shell.Result afterKill = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
-        assertEquals(0, afterKill.exitCode, Launcher.describe(afterKill));
-        assertEquals("process", Launcher.jsonString(afterKill.stdout, "servedBy"), "a dead agent's FIFO is skipped");
-        assertEquals("", afterKill.stderr, "and without a wait or a warning");
+    @Test
+    void aKilledAgentIsSkippedAtOnceAndWithoutAWord() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host);
+        agent.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+        Shell.Result up = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
+        assertEquals(0, up.exitCode, Launcher.describe(up));
+        assertEquals("process", Launcher.jsonString(up.stdout, "servedBy"), up.stdout);
+        assertEquals("", up.stderr, "a dead agent's directory is skipped without a warning");
+
+        Agent next = startAgent(host);
+        assertFalse(Files.exists(agentDir.resolve(agent.pid + "-" + IF)), "the next agent removed the dead one's directory");
+        assertTrue(Files.exists(agentDir.resolve(next.pid + "-" + IF)));
     }
 
     /** The agent dies in the middle of an 'up' it accepted: the launcher runs the request itself, which converges. */
     @Test
     void anAgentKilledMidRequestLeavesTheLauncherToFinishIt() throws Exception {
         NamespaceLab.Host host = LAB.lab().hostA();
-        Process agent = startAgentProcess(host);
-        awaitFifo();
+        Agent agent = startAgent(host);
         CompletableFuture<Shell.Result> up = CompletableFuture.supplyAsync(() -> vipctl(host, "up", "--interface", IF, "--vip", VIP, "--json"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!host.run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/24")) {
-            assertTrue(System.nanoTime() < deadline, "the agent never added the VIP");
-            Thread.sleep(5);
-        }
-        agent.destroyForcibly(); // during its announcement rounds, about 2 s long
+        awaitVip(host);
+        agent.process.destroyForcibly(); // during its announcement rounds, about 2 s long
 
-        Shell.Result result = up.get(30, TimeUnit.SECONDS);
+        Shell.Result result = up.get(60, TimeUnit.SECONDS);
         assertEquals(0, result.exitCode, Launcher.describe(result));
         assertEquals("process", Launcher.jsonString(result.stdout, "servedBy"), result.stdout);
         assertTrue(result.stderr.contains("stopped before it answered; running the request in this process"), result.stderr);
         assertTrue(result.stdout.contains("\"changed\":false"), "the VIP was already there, as the agent left it: " + result.stdout);
+    }
+
+    /**
+     * A launcher killed after writing its request but before the agent took it (the agent is stopped meanwhile): the
+     * request goes with it, even though the agent wakes up to find it.
+     */
+    @Test
+    void aLauncherKilledBeforeTheAgentTookItsRequestHasItNeverRun() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host);
+        Path pool = agentDir.resolve(agent.pid + "-" + IF).resolve("0");
+        Process launcher;
+        signal(agent.pid, "STOP");
+        try {
+            launcher = startVipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--probe-wait-ms", "0");
+            awaitClaim(pool);
+            awaitWaiting(launcher.pid()); // its request written, it waits (at most 0.5 s) for the stopped agent
+            launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } finally {
+            signal(agent.pid, "CONT");
+        }
+        agent.awaitLog("went away");
+        Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP, "--json");
+        assertEquals("agent", Launcher.jsonString(down.stdout, "servedBy"), Launcher.describe(down));
+        assertTrue(down.stdout.contains("\"changed\":false"), "the killed launcher's 'up' never ran: " + down.stdout);
+        assertEquals(1, count(agent.log(), "request from uid 0"), agent.log());
+    }
+
+    /** Killed once the agent has taken the request: it runs, once, to its end; nobody runs it again. */
+    @Test
+    void aLauncherKilledAfterTheAgentTookItsRequestHasItRunOnce() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host);
+        Process launcher = startVipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "2", "--garp-interval-ms", "1500");
+        awaitVip(host);
+        launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+        agent.awaitLog("-> exit 0");
+        assertTrue(addresses(host).contains(NamespaceLab.VIP + "/24"), "the VIP stays up");
+        assertEquals(1, count(agent.log(), "request from uid 0"), "run once: " + agent.log());
     }
 
     @Test
@@ -172,8 +219,8 @@ class ResidentAgentLabTest {
         Shell.Result up = vipctl(LAB.lab().hostA(), "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
         assertEquals(0, up.exitCode, Launcher.describe(up));
         assertEquals("process", Launcher.jsonString(up.stdout, "servedBy"), up.stdout);
-        assertTrue(LAB.lab().hostA().run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/24"));
-        assertFalse(LAB.lab().hostB().run("ip", "-4", "addr", "show", "dev", IF).contains(NamespaceLab.VIP + "/"));
+        assertTrue(addresses(LAB.lab().hostA()).contains(NamespaceLab.VIP + "/24"));
+        assertFalse(addresses(LAB.lab().hostB()).contains(NamespaceLab.VIP + "/"));
     }
 
     @Test
@@ -189,150 +236,327 @@ class ResidentAgentLabTest {
                 assertEquals(0, result.exitCode, Launcher.describe(result));
                 assertEquals("agent", Launcher.jsonString(result.stdout, "servedBy"), result.stdout);
             }
-            String addresses = host.run("ip", "-4", "addr", "show", "dev", IF);
+            String addresses = addresses(host);
             assertTrue(addresses.contains(NamespaceLab.VIP + "/24") && addresses.contains("198.51.100.101/24"), addresses);
         } finally {
             host.run("ip", "addr", "flush", "dev", IF, "label", IF + ":2");
         }
     }
 
+    /** bash before 5.0 has no EPOCHREALTIME: the hand-over works, the timings only lack the launcher's part. */
     @Test
-    void theChannelIsRootsOrTheGroupsAndSigtermRemovesIt() throws Exception {
+    void bashWithoutAClockHandsOverWithoutTheLaunchersTimes() throws Exception {
         NamespaceLab.Host host = LAB.lab().hostA();
-        Process agent = startAgentProcess(host, "--agent-group", "adm");
-        Path requests = awaitFifo();
-        assertEquals("rwxrwx--T", Shell.check("stat", "-c", "%A", agentDir.toString()).trim().substring(1), "sticky, group-writable directory");
-        assertEquals("adm", Shell.check("stat", "-c", "%G", agentDir.toString()).trim());
-        assertEquals("rw--w----", PosixFilePermissions.toString(Files.getPosixFilePermissions(requests)));
+        startAgent(host);
+        // The launcher sourced by a bash whose EPOCHREALTIME is unset, as bash 4.4's is: the same script, no clock.
+        Shell.Result up = run(host, List.of("env", "VIPCTL_AGENT_DIR=" + agentDir, "bash", "-c", "unset EPOCHREALTIME; . \"$0\" \"$@\"",
+                Launcher.PATH.toString(), "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json"));
+        assertEquals(0, up.exitCode, Launcher.describe(up));
+        assertEquals("agent", Launcher.jsonString(up.stdout, "servedBy"), up.stdout);
+        assertEquals("", up.stderr);
+        assertEquals(-1, Launcher.jsonNumber(up.stdout, "startToMain"), "no clock, no start: " + up.stdout);
+        assertTrue(Launcher.jsonNumber(up.stdout, "validate") >= 0, up.stdout);
+    }
 
-        Shell.run(List.of("kill", "-TERM", Long.toString(pidOf(requests))));
-        assertTrue(agent.waitFor(20, TimeUnit.SECONDS), "the agent stops on SIGTERM");
-        assertFalse(Files.exists(requests), "and removes its FIFO");
-        assertTrue(Files.readString(agentLog).contains("agent stopped after"), Files.readString(agentLog));
+    /** de_DE writes EPOCHREALTIME with a decimal comma; bytes are still counted as bytes. */
+    @Test
+    void aLocaleWithADecimalCommaAndMultiByteCharactersHandsOver() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Path locales = Files.createDirectories(dir.resolve("locales"));
+        Shell.Result made = Shell.run(List.of("localedef", "-i", "de_DE", "-f", "UTF-8", locales.resolve("de_DE.UTF-8").toString()));
+        assumeTrue(made.exitCode == 0, "skipped: cannot make the de_DE.UTF-8 locale (localedef and the locales package, which .ci/run installs): "
+                + made.stderr);
+        startAgent(host);
+        List<String> german = List.of("env", "LOCPATH=" + locales, "LC_ALL=de_DE.UTF-8", "VIPCTL_AGENT_DIR=" + agentDir, Launcher.PATH.toString());
+        Shell.Result up = run(host, concat(german, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json"));
+        assertEquals(0, up.exitCode, Launcher.describe(up));
+        assertEquals("agent", Launcher.jsonString(up.stdout, "servedBy"), up.stdout);
+        assertEquals("", up.stderr);
+        long startToMain = Launcher.jsonNumber(up.stdout, "startToMain");
+        assertTrue(startToMain >= 0 && startToMain < 60_000_000, "a launch time read in µs despite the comma: " + up.stdout);
+
+        // A label of multi-byte characters: the agent gets it whole (and refuses it, as vipctl does, naming it).
+        Shell.Result label = run(host, concat(german, "up", "--interface", IF, "--vip", VIP, "--label", IF + ":äöü", "--json"));
+        assertEquals(2, label.exitCode, Launcher.describe(label));
+        assertEquals("agent", Launcher.jsonString(label.stdout, "servedBy"), label.stdout);
+        assertTrue(label.stderr.contains(IF + ":äöü"), "the label arrived intact: " + label.stderr);
+    }
+
+    /** What does not fit a frame (too many arguments, too many bytes) is not cut: the launcher runs it itself. */
+    @Test
+    void requestsTooLargeForAFrameAreNotCutButRunByTheLauncher() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host);
+        List<String> many = new ArrayList<>(List.of("up", "--interface", IF, "--vip", VIP, "--json"));
+        many.addAll(Collections.nCopies(70 - many.size(), "--quiet"));
+        assertEquals(70, many.size());
+        Shell.Result tooMany = vipctl(host, many.toArray(new String[0]));
+        assertEquals(2, tooMany.exitCode, Launcher.describe(tooMany));
+        assertEquals("process", Launcher.jsonString(tooMany.stdout, "servedBy"), "70 arguments are not handed over: " + tooMany.stdout);
+
+        // 2100 characters, 4200 bytes: fits PIPE_BUF counted in characters, not in bytes.
+        Shell.Result tooLong = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--label", IF + ":" + "é".repeat(2100), "--json");
+        assertEquals(2, tooLong.exitCode, Launcher.describe(tooLong));
+        assertEquals("process", Launcher.jsonString(tooLong.stdout, "servedBy"), "4200 bytes are not handed over: " + tooLong.stdout);
+        assertEquals(0, count(agent.log(), "request from"), "the agent saw neither: " + agent.log());
+        assertEquals(0, count(agent.log(), "bad request"), agent.log());
+    }
+
+    @Test
+    void theDirectoryIsRootsAndSigtermRemovesIt() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host);
+        Path home = agentDir.resolve(agent.pid + "-" + IF);
+        assertEquals("rwxr-xr-x root", mode(agentDir));
+        assertEquals("rwx------ root", mode(home), "root only without --agent-group");
+        assertEquals("rwx------ root", mode(home.resolve("0")));
+        try (Stream<Path> pairs = Files.list(home.resolve("0"))) {
+            for (Path pair : (Iterable<Path>) pairs::iterator) {
+                assertEquals("rw------- root", mode(pair), pair + ": a FIFO of root's, for root alone");
+            }
+        }
+        signal(agent.pid, "TERM");
+        assertTrue(agent.process.waitFor(30, TimeUnit.SECONDS), "the agent stops on SIGTERM");
+        assertFalse(Files.exists(home), "and removes its directory");
+        assertTrue(agent.log().contains("agent stopped after"), agent.log());
+    }
+
+    @Test
+    void withAGroupTheDirectoryLetsOnlyItsMembersIn() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host, "--agent-group", "adm");
+        Path home = agentDir.resolve(agent.pid + "-" + IF);
+        assertEquals("rwxr-x--- root:adm", Shell.check("stat", "-c", "%A %U:%G", home.toString()).trim().substring(1));
+        assertEquals("rwx-wx--T root:adm", Shell.check("stat", "-c", "%A %U:%G", home.resolve("new").toString()).trim().substring(1),
+                "members may add their request for a pool, not list or remove others'");
+        assertEquals("rwx------ root", mode(home.resolve("0")), "root's pool stays root's");
+    }
+
+    /**
+     * Endurance, bounded: after 200 'up'/'down' through the agent, its descriptors, threads and files are where they
+     * were after the first request (the full run of 10,000 is {@code vipctl bench --lab --endurance 10000}).
+     */
+    @Test
+    void manyRequestsLeaveDescriptorsThreadsAndFilesWhereTheyWere() throws Exception {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        Agent agent = startAgent(host);
+        assertEquals(0, vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--probe-wait-ms", "0").exitCode);
+        assertEquals(0, vipctl(host, "down", "--interface", IF, "--vip", VIP).exitCode);
+        Resources before = Resources.of(agent, agentDir);
+        for (int i = 0; i < 100; i++) {
+            Shell.Result up = vipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--probe-wait-ms", "0");
+            Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP);
+            assertEquals(0, up.exitCode + down.exitCode, Launcher.describe(up) + "\n" + Launcher.describe(down));
+        }
+        assertEquals(202, count(agent.log(), "request from uid 0"), "every request went to the agent");
+        Resources after = Resources.of(agent, agentDir);
+        assertEquals(before.descriptors, after.descriptors, "open descriptors");
+        assertEquals(before.threads, after.threads, "threads");
+        assertEquals(before.files, after.files, "files in the agent's directory");
+        assertEquals(List.of(), lockFilesOf(NamespaceLab.VIP), "no lock file left in /run/vipctl");
     }
 
     // --- helpers ---
 
-    private Shell.Result vipctl(NamespaceLab.Host host, String... args) {
-        List<String> command = new ArrayList<>(List.of("env", "VIPCTL_AGENT_DIR=" + agentDir, Launcher.PATH.toString()));
-        command.addAll(List.of(args));
-        return Shell.run(host.command(command.toArray(new String[0])));
-    }
+    /** An agent's process, its pid, and its log. */
+    private final class Agent {
+        final Process process;
+        final long pid;
+        final Path log;
 
-    private Path startAgent(NamespaceLab.Host host) throws Exception {
-        startAgentProcess(host);
-        return awaitFifo();
-    }
+        Agent(Process process, long pid) {
+            this.process = process;
+            this.pid = pid;
+            this.log = agentLog;
+        }
 
-    private Process startAgentProcess(NamespaceLab.Host host, String... extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of("env", "VIPCTL_AGENT_DIR=" + agentDir, Launcher.PATH.toString(), "agent",
-                "--interface", IF, "--log-file", agentLog.toString(), "--quiet"));
-        command.addAll(List.of(extra));
-        Process agent = new ProcessBuilder(host.command(command.toArray(new String[0])))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("agent.stderr").toFile()).start();
-        return LAB.killAfterTest(agent);
-    }
+        String log() throws IOException {
+            return Files.readString(log);
+        }
 
-    /** The agent's FIFO, once its log says it serves. */
-    private Path awaitFifo() throws Exception {
-        awaitLog("agent started");
-        try (Stream<Path> entries = Files.list(agentDir)) {
-            return entries.filter(p -> p.getFileName().toString().endsWith(".requests")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no FIFO in " + agentDir));
+        void awaitLog(String text) throws Exception {
+            awaitFile(log, text);
         }
     }
 
-    private void awaitLog(String text) throws Exception {
+    /** What an agent holds, counted from /proc, and the files of its directory. */
+    private static final class Resources {
+        final long descriptors;
+        final long threads;
+        final List<String> files;
+
+        private Resources(long descriptors, long threads, List<String> files) {
+            this.descriptors = descriptors;
+            this.threads = threads;
+            this.files = files;
+        }
+
+        /** Once two looks 100 ms apart agree: a used pair is replaced, and an ARP socket closed, just after the answer. */
+        static Resources of(Agent agent, Path agentDir) throws Exception {
+            Resources last = look(agent, agentDir);
+            for (int i = 0; i < 100; i++) {
+                Thread.sleep(100);
+                Resources now = look(agent, agentDir);
+                if (now.descriptors == last.descriptors && now.threads == last.threads && now.files.equals(last.files)) {
+                    return now;
+                }
+                last = now;
+            }
+            return last;
+        }
+
+        private static Resources look(Agent agent, Path agentDir) throws Exception {
+            List<String> files = new ArrayList<>();
+            try (Stream<Path> all = Files.walk(agentDir)) {
+                all.filter(p -> !p.getFileName().toString().endsWith(".log")).forEach(p -> files.add(agentDir.relativize(p).toString()
+                        .replaceAll("/[0-9]+\\.", "/N.")));
+            }
+            Collections.sort(files);
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(agent.pid), "fd"));
+                 Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(agent.pid), "task"))) {
+                return new Resources(fds.count(), tasks.count(), files);
+            }
+        }
+    }
+
+    private Shell.Result vipctl(NamespaceLab.Host host, String... args) {
+        return run(host, concat(List.of("env", "VIPCTL_AGENT_DIR=" + agentDir, Launcher.PATH.toString()), args));
+    }
+
+    private Process startVipctl(NamespaceLab.Host host, String... args) throws IOException {
+        List<String> command = host.command(concat(List.of("env", "VIPCTL_AGENT_DIR=" + agentDir, Launcher.PATH.toString()), args)
+                .toArray(new String[0]));
+        return LAB.killAfterTest(new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start());
+    }
+
+    private static Shell.Result run(NamespaceLab.Host host, List<String> command) {
+        return Shell.run(host.command(command.toArray(new String[0])));
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    private Agent startAgent(NamespaceLab.Host host, String... extra) throws Exception {
+        Process process = startAgentProcess(host, extra);
+        return new Agent(process, awaitStarted());
+    }
+
+    private Process startAgentProcess(NamespaceLab.Host host, String... extra) throws IOException {
+        agentLog = dir.resolve("agent-" + ++agents + ".log");
+        List<String> command = concat(List.of("env", "VIPCTL_AGENT_DIR=" + agentDir, Launcher.PATH.toString(), "agent",
+                "--interface", IF, "--log-file", agentLog.toString(), "--quiet"), extra);
+        return LAB.killAfterTest(new ProcessBuilder(host.command(command.toArray(new String[0])))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("agent.stderr").toFile()).start());
+    }
+
+    /** The agent's pid, once its log says it serves. */
+    private long awaitStarted() throws Exception {
+        awaitFile(agentLog, "agent started");
+        String log = Files.readString(agentLog);
+        String started = log.substring(log.lastIndexOf("agent started: pid ") + "agent started: pid ".length());
+        return Long.parseLong(started.substring(0, started.indexOf(',')));
+    }
+
+    /** The agent has made its (not yet published) directory: it is warming up. */
+    private void awaitStaging() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.isDirectory(agentDir) || !hasEntryStartingWith(agentDir, ".")) {
+            assertTrue(System.nanoTime() < deadline, "the agent never made its directory");
+            Thread.sleep(5);
+        }
+    }
+
+    /** A launcher has claimed a pair of {@code pool}. */
+    private static void awaitClaim(Path pool) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try (Stream<Path> entries = Files.list(pool)) {
+                if (entries.anyMatch(p -> p.getFileName().toString().endsWith(".c"))) {
+                    return;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no launcher claimed a pair of " + pool);
+            Thread.sleep(1);
+        }
+    }
+
+    /**
+     * The launcher (bash, at the end of the ip netns exec and env chain, so with its pid) waits in select(2) for the
+     * answer: it wrote its request before. Where the kernel does not say, the claim alone has to do.
+     */
+    private static void awaitWaiting(long pid) throws Exception {
+        Path wchan = Path.of("/proc", Long.toString(pid), "wchan");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
-            if (Files.exists(agentLog) && Files.readString(agentLog).contains(text)) {
+            String waitingIn = Files.exists(wchan) ? Files.readString(wchan) : "";
+            if (waitingIn.contains("select") || waitingIn.contains("poll")) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static boolean hasEntryStartingWith(Path directory, String prefix) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.anyMatch(p -> p.getFileName().toString().startsWith(prefix));
+        }
+    }
+
+    private void awaitFile(Path file, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file) && Files.readString(file).contains(text)) {
                 return;
             }
             Thread.sleep(20);
         }
         Path stderr = dir.resolve("agent.stderr");
-        fail("the agent never logged '" + text + "'; log: " + (Files.exists(agentLog) ? Files.readString(agentLog) : "(none)")
-                + "; stderr: " + (Files.exists(stderr) ? Files.readString(stderr) : ""));
+        fail(file + " never said '" + text + "'; it says: " + (Files.exists(file) ? Files.readString(file) : "(nothing)")
+                + "; the agent's stderr: " + (Files.exists(stderr) ? Files.readString(stderr) : ""));
     }
 
-    private static long pidOf(Path requests) {
-        return Long.parseLong(requests.getFileName().toString().replace(".requests", ""));
-    }
-
-    /**
-     * Sends a request with a reply FIFO of this test's own and collects the reply fields (none if 2 s pass). The FIFO
-     * is named with a pid the agent takes for its launcher's: the agent's own, since this test does not run in the
-     * agent's network namespace.
-     */
-    private Reply ask(Path requests, long launchMicros, String... args) throws Exception {
-        Path reply = agentDir.resolve("reply." + pidOf(requests) + "." + launchMicros);
-        Shell.check("mkfifo", "-m", "600", reply.toString());
-        try (FileChannel channel = FileChannel.open(reply, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            write(requests, request(launchMicros, reply, args));
-            return new Reply(readFields(channel, 2000));
-        } finally {
-            Files.deleteIfExists(reply);
+    private static void awaitVip(NamespaceLab.Host host) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!addresses(host).contains(NamespaceLab.VIP + "/24")) {
+            assertTrue(System.nanoTime() < deadline, "the VIP never appeared");
+            Thread.sleep(2);
         }
     }
 
-    /**
-     * The reply's fields: "accepted" and three more (code, stdout, stderr), or one other word ("elsewhere"); none when
-     * nothing complete came within {@code waitMillis}.
-     */
-    private static List<String> readFields(FileChannel channel, long waitMillis) throws Exception {
-        ByteBuffer buffer = ByteBuffer.allocate(65536);
-        CompletableFuture<List<String>> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                while (true) {
-                    channel.read(buffer);
-                    String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
-                    List<String> fields = new ArrayList<>(List.of(text.split("\0", -1)));
-                    fields.remove(fields.size() - 1); // what follows the last NUL is not a whole field
-                    if (!fields.isEmpty() && (!fields.get(0).equals("accepted") || fields.size() >= 4)) {
-                        return fields;
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        try {
-            return read.get(waitMillis, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException nothing) {
+    private static String addresses(NamespaceLab.Host host) {
+        return host.run("ip", "-4", "addr", "show", "dev", IF);
+    }
+
+    private static List<String> lockFilesOf(String address) throws IOException {
+        Path locks = Path.of("/run/vipctl");
+        if (!Files.isDirectory(locks)) {
             return List.of();
         }
-    }
-
-    private static byte[] request(long launchMicros, Path reply, String... args) {
-        List<String> fields = new ArrayList<>(List.of("vipctl-request-1", Long.toString(launchMicros), reply.toString(), Integer.toString(args.length)));
-        fields.addAll(List.of(args));
-        return fields(fields.toArray(new String[0]));
-    }
-
-    private static byte[] fields(String... fields) {
-        StringBuilder text = new StringBuilder();
-        for (String field : fields) {
-            text.append(field).append('\0');
-        }
-        return text.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void write(Path requests, byte[] bytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(requests, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(bytes));
+        try (Stream<Path> entries = Files.list(locks)) {
+            List<String> names = new ArrayList<>();
+            entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vip-" + address + "-")).forEach(names::add);
+            return names;
         }
     }
 
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    private static String mode(Path path) throws IOException {
+        return Shell.check("stat", "-c", "%A %U", path.toString()).trim().substring(1);
     }
 
-    private static final class Reply {
-        final List<String> fields;
+    private static void signal(long pid, String signal) {
+        Shell.Result result = Shell.run(List.of("kill", "-" + signal, Long.toString(pid)));
+        assertEquals(0, result.exitCode, Launcher.describe(result));
+    }
 
-        Reply(List<String> fields) {
-            this.fields = fields;
+    private static long count(String text, String part) {
+        long count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
         }
+        return count;
     }
 }

@@ -135,7 +135,7 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
                     // A used pair is replaced, and its thread free again, a moment after its answer: the next request
                     // may find none yet.
                     for (int attempt = 0; (answer == null || answer.first == AgentProtocol.DECLINED) && attempt < 1000; attempt++) {
-                        answer = AgentClient.handOver(pool, request, TimeUnit.SECONDS.toMillis(10));
+                        answer = AgentClient.handOver(pool, request, TimeUnit.SECONDS.toMillis(30));
                         if (answer == null || answer.first == AgentProtocol.DECLINED) {
                             Thread.sleep(1);
                         }
