@@ -391,11 +391,14 @@ class ResidentAgentLabTest {
             this.files = files;
         }
 
-        /** Once two looks 100 ms apart agree: a used pair is replaced, and an ARP socket closed, just after the answer. */
+        /**
+         * Once two looks 1.2 s apart agree: a used pair is replaced, and an ARP socket closed, just after the answer; a
+         * claim that lost the race with a pair's replacement goes at the agent's next sweep (each second).
+         */
         static Resources of(Agent agent, Path agentDir) throws Exception {
             Resources last = look(agent, agentDir);
-            for (int i = 0; i < 100; i++) {
-                Thread.sleep(100);
+            for (int i = 0; i < 20; i++) {
+                Thread.sleep(1200);
                 Resources now = look(agent, agentDir);
                 if (now.descriptors == last.descriptors && now.threads == last.threads && now.files.equals(last.files)) {
                     return now;

@@ -13,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -119,6 +122,7 @@ final class AgentChannels implements AutoCloseable {
     private int threads;
     /** Requests committed to and not yet answered; at most {@code threads - 1}. */
     private final AtomicInteger unanswered = new AtomicInteger();
+    private final AtomicInteger unansweredOfMembers = new AtomicInteger();
 
     private AgentChannels(Path agentDirectory, String name, GroupPrincipal group, Log log) throws IOException {
         this.agentDirectory = agentDirectory;
@@ -139,13 +143,21 @@ final class AgentChannels implements AutoCloseable {
      */
     static AgentChannels prepare(Path agentDirectory, String interfaceName, GroupPrincipal group, Log log) throws IOException {
         Path existing = agentDirectory;
-        while (!Files.exists(existing)) {
+        while (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
             existing = existing.getParent();
         }
         checkOnlyRootCanChange(existing);
-        Files.createDirectories(agentDirectory);
-        Files.setAttribute(agentDirectory, "unix:mode", AGENT_DIRECTORY_MODE);
+        if (!existing.equals(agentDirectory)) {
+            Files.createDirectories(agentDirectory);
+            Files.setAttribute(agentDirectory, "unix:mode", AGENT_DIRECTORY_MODE, LinkOption.NOFOLLOW_LINKS);
+        }
         checkOnlyRootCanChange(agentDirectory);
+        // Itself, unlike the directories above it, not even sticky: whoever may add names there could make a pool of a
+        // member's name under a directory that looks like an agent's, and answer that member.
+        if ((FileCalls.describe(agentDirectory.toRealPath()).permissions() & 0022) != 0) {
+            throw new UnsafeDirectory(agentDirectory + " is writable by others: the agent's channels must lie where only root can"
+                    + " add names (--agent-dir; a new directory is made 0755)");
+        }
         AgentChannels channels = new AgentChannels(agentDirectory, ProcessHandle.current().pid() + "-" + interfaceName, group, log);
         channels.removeLeftovers();
         try {
@@ -428,10 +440,10 @@ final class AgentChannels implements AutoCloseable {
                 next = closed ? null : nextRequest(waiting, polled, buffer);
                 // Counted from here until its answer is written (Channel.release), not until its thread is back: a thread
                 // that answered may still wait for a CPU, and its request is done.
-                if (next != null && next.channel.count() >= threads) {
-                    next.channel.decline(AgentProtocol.Decline.BUSY, "all " + (threads - 1) + " of the resident agent's request threads are busy");
-                    log.problem("request from uid " + next.channel.uid() + " declined: " + (threads - 1) + " requests are running: "
-                            + String.join(" ", next.request.arguments));
+                String busy = next == null ? null : next.channel.count(threads);
+                if (busy != null) {
+                    next.channel.decline(AgentProtocol.Decline.BUSY, busy);
+                    log.problem("request from uid " + next.channel.uid() + " declined: " + busy);
                     next = null;
                 }
             } catch (IOException e) {
@@ -684,7 +696,7 @@ final class AgentChannels implements AutoCloseable {
                 removeEntry(request);
             }
         } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-            log.line("cannot look through " + newPools + ": " + e.getMessage());
+            log.problem("cannot look through " + newPools + ": " + e.getMessage());
         }
     }
 
@@ -783,42 +795,58 @@ final class AgentChannels implements AutoCloseable {
     /** Removes what a user left where it does not belong (a directory with all in it); says so, rate-limited, if it cannot. */
     private void removeEntry(Path entry) {
         try {
-            if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                deleteTree(entry);
-            } else {
-                Files.deleteIfExists(entry);
-            }
+            deleteTree(entry);
         } catch (IOException e) {
             log.problem("cannot remove " + entry + ": " + IoErrors.reason(e));
         }
     }
 
-    /** Removes a directory tree, never following a link; what vanishes meanwhile (a pair being replaced) is no error. */
+    /**
+     * Removes a directory tree. Members own their pools and what they put in them, and can swap a directory for a link
+     * while root walks it: so every step is relative to a directory already open (openat, unlinkat), never by path, and
+     * a link is removed, never followed. What vanishes meanwhile (a pair being replaced) is no error.
+     */
     private static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> parent = Files.newDirectoryStream(directory.getParent())) {
+            if (!(parent instanceof SecureDirectoryStream)) {
+                throw new IOException("this file system cannot remove " + directory + " safely (no openat/unlinkat)");
+            }
+            deleteEntry((SecureDirectoryStream<Path>) parent, directory.getFileName());
+        }
+    }
+
+    private static void deleteEntry(SecureDirectoryStream<Path> in, Path name) throws IOException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = in.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+        } catch (NoSuchFileException gone) {
             return;
         }
-        Files.walkFileTree(directory, new java.nio.file.SimpleFileVisitor<Path>() {
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
-                Files.deleteIfExists(file);
-                return java.nio.file.FileVisitResult.CONTINUE;
+        if (!attributes.isDirectory()) {
+            deleteQuietlyIfGone(in, name, false);
+            return;
+        }
+        // Opened without following a link: a directory swapped for one since is not entered.
+        try (SecureDirectoryStream<Path> children = in.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            for (Path child : children) {
+                deleteEntry(children, child.getFileName());
             }
+        } catch (NoSuchFileException gone) {
+            return;
+        }
+        deleteQuietlyIfGone(in, name, true);
+    }
 
-            @Override
-            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return java.nio.file.FileVisitResult.CONTINUE;
-                }
-                throw e;
+    private static void deleteQuietlyIfGone(SecureDirectoryStream<Path> in, Path name, boolean directory) throws IOException {
+        try {
+            if (directory) {
+                in.deleteDirectory(name);
+            } else {
+                in.deleteFile(name);
             }
-
-            @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                Files.deleteIfExists(dir);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-        });
+        } catch (NoSuchFileException gone) {
+            // removed meanwhile: what was wanted
+        }
     }
 
     private static void closeQuietly(int fd) {
@@ -881,10 +909,22 @@ final class AgentChannels implements AutoCloseable {
             }
         }
 
-        /** Counts the request among the unanswered ones until {@link #release}; returns how many there are now. */
-        int count() {
+        /**
+         * Counts the request among the unanswered ones until {@link #release}; returns why it may not run now, or null.
+         * At most {@code threads - 1} run at once, and members' requests together at most half of them: one member's
+         * long requests cannot take every thread from root.
+         */
+        String count(int threads) {
             counted = true;
-            return unanswered.incrementAndGet();
+            int all = unanswered.incrementAndGet();
+            int members = pool.uid == ROOT ? 0 : unansweredOfMembers.incrementAndGet();
+            if (all >= threads) {
+                return "all " + (threads - 1) + " of the resident agent's request threads are busy";
+            }
+            if (members > (threads - 1) / 2) {
+                return "the group's members have " + (threads - 1) / 2 + " requests running, their share of the resident agent";
+            }
+            return null;
         }
 
         /** The request is going to run: from {@link #ACCEPT_LATE_NANOS} on, the leader tells the launcher "accepted". */
@@ -957,6 +997,9 @@ final class AgentChannels implements AutoCloseable {
             if (released.compareAndSet(false, true)) {
                 if (counted) {
                     unanswered.decrementAndGet();
+                    if (pool.uid != ROOT) {
+                        unansweredOfMembers.decrementAndGet();
+                    }
                 }
                 if (closed) {
                     closeDescriptors(); // no leader replaces it any more

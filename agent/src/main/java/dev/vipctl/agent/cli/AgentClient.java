@@ -176,6 +176,7 @@ final class AgentClient {
             FileCalls.close(claimFd);
             int readWrite = FileCalls.open(base + ".a", FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
             if (readWrite < 0) {
+                Files.deleteIfExists(Path.of(base + ".c")); // the pair was replaced since the listing: a claim of nothing
                 continue;
             }
             int answers = FileCalls.open("/proc/self/fd/" + readWrite, FileCalls.O_RDONLY | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);

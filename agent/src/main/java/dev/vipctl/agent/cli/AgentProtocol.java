@@ -16,8 +16,9 @@ import java.util.List;
  * directory {@code D/PID-IF} (its process id and interface): 0700 root, or with {@code --agent-group G} 0750 root:G,
  * published (renamed into place) only once the agent is warm. Inside it, one pool directory per user who may ask,
  * named by the uid and owned by that user (0700): {@code 0} for root from the start, and one for each group member who
- * asked for it by creating an empty file {@code new/UID} ({@code new}: 1730 root:G, writable but not listable by the
- * group; the agent makes the pool within a second, and that first request runs in the launcher's own JVM). A pool
+ * asked for it by creating a file {@code new/UID} ({@code new}: 1730 root:G, writable but not listable by the group;
+ * the kernel makes the member its owner). The agent, watching {@code new}, makes the pool at once and then removes the
+ * file; the launcher waits (at most 2 s) until the file is gone and goes on with its request. A pool
  * holds {@link #PAIRS_PER_POOL} request channels, each a pair of FIFOs {@code N.q} (request) and {@code N.a} (answer),
  * 0600 and owned by the pool's user: only that user (and root) can open them. The agent makes them, holds them open
  * ({@code N.q} for reading, {@code N.a} for reading and writing) and never opens them by name again; N is a sequence

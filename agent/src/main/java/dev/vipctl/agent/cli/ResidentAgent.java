@@ -196,10 +196,16 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
                 return; // the warm-up's own request
             }
             served.incrementAndGet();
-            line("request from " + caller + ": " + String.join(" ", args) + " -> exit " + code + " in "
-                    + (System.nanoTime() - channel.receivedNanos) / 1000 + " µs" + launcherTimes(channel, request));
+            String done = "request from " + caller + ": " + quote(request.arguments) + " -> exit " + code + " in "
+                    + (System.nanoTime() - channel.receivedNanos) / 1000 + " µs" + launcherTimes(channel, request);
+            // A member's refused requests are the caller's doing: rate-limited, like the other problem lines.
+            if (code == ExitCode.BAD_INPUT.code() && channel.uid() != 0) {
+                problem(done);
+            } else {
+                line(done);
+            }
         } catch (IOException | RuntimeException e) {
-            line("request from " + caller + " failed: " + String.join(" ", args) + ": " + e);
+            line("request from " + caller + " failed: " + quote(request.arguments) + ": " + e);
         } finally {
             channel.release();
         }
@@ -266,6 +272,29 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
             return main.badInput(args, decision.badInput);
         }
         return main.run(decision.settings, args, timings);
+    }
+
+    /** At most this much of a request's arguments goes into a log line. */
+    private static final int LOGGED_ARGUMENTS_CHARACTERS = 300;
+
+    /**
+     * A request's arguments for the log: control characters written out (a newline in an argument must not make a line
+     * of its own), and cut at {@link #LOGGED_ARGUMENTS_CHARACTERS} with the full length said.
+     */
+    static String quote(List<String> arguments) {
+        String all = String.join(" ", arguments);
+        String shown = all.length() <= LOGGED_ARGUMENTS_CHARACTERS ? all
+                : all.substring(0, LOGGED_ARGUMENTS_CHARACTERS) + "... (" + all.length() + " characters)";
+        StringBuilder text = new StringBuilder(shown.length());
+        for (int i = 0; i < shown.length(); i++) {
+            char c = shown.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                text.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
+            } else {
+                text.append(c);
+            }
+        }
+        return text.toString();
     }
 
     /** Timings from the moment the request arrived; before it, the launcher's own clock where it had one. */

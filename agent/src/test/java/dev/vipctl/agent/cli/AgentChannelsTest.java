@@ -1405,6 +1405,16 @@ class AgentChannelsTest {
         assertServed(handOver(channels.pool(0), arguments), arguments);
     }
 
+    /** Sticky is enough for a parent, not for the agent directory itself: others could add names beside the agents'. */
+    @Test
+    void prepareRefusesAnAgentDirectoryOthersMayWriteToAndLeavesItAsItIs() throws Exception {
+        Path sticky = Files.createDirectory(temp.resolve("shared"));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        IOException refused = prepareRefused(sticky);
+        assertTrue(refused instanceof AgentChannels.UnsafeDirectory && refused.getMessage().contains("writable by others"), String.valueOf(refused));
+        assertEquals(01777, (Integer) Files.getAttribute(sticky, "unix:mode") & 07777, "its mode is not the agent's to change");
+    }
+
     /** A link another user made in a sticky directory (as anyone may in /tmp), leading to a directory of root's. */
     private Path othersLink(Path sticky, String name, Path target) throws IOException {
         Path link = Files.createSymbolicLink(sticky.resolve(name), target);
