@@ -98,7 +98,8 @@ final class AgentChannels implements AutoCloseable {
     private final Map<Integer, Pool> pools = new LinkedHashMap<>();
     private final ConcurrentLinkedQueue<Channel> finished = new ConcurrentLinkedQueue<>();
     private final AtomicLong sequence = new AtomicLong();
-    private final int[] wake = new int[2];
+    /** The wake-up pipe; -1 until made, so that a close before then never closes descriptor 0. */
+    private final int[] wake = {-1, -1};
     private int aliveFd = -1;
     /** With a group: an inotify descriptor on new/, or -1. */
     private int newPoolsWatch = -1;
@@ -742,7 +743,7 @@ final class AgentChannels implements AutoCloseable {
         closed = true;
         stopped.countDown();
         published.countDown();
-        if (wake[1] > 0) {
+        if (wake[1] >= 0) {
             FileCalls.write(wake[1], new byte[] {1}, new NativeLong(1)); // a waiting leader lets go at once
         }
         leadership.lock();

@@ -1355,9 +1355,12 @@ class AgentChannelsTest {
     void aSecondAgentOfTheSameNameFailsWithoutRemovingTheFirstOnesDirectory() throws Exception {
         AgentChannels first = prepare(null);
         Path firstStaging = agentDirectory.resolve("." + PID + "-" + INTERFACE);
+        FileCalls.OpenFile standardInput = FileCalls.describe(0);
         assertThrows(IOException.class, () -> opened.add(AgentChannels.prepare(agentDirectory, INTERFACE, null, log)));
         assertTrue(Files.isDirectory(firstStaging), "the first agent's directory is the first agent's: " + names(agentDirectory));
         assertTrue(settled(first.pool(0)), names(first.pool(0)).toString());
+        // Failing before its wake-up pipe existed, it closed none of the process's other descriptors (0 was once).
+        assertTrue(FileCalls.describe(0).sameFileAs(standardInput), "descriptor 0 is still standard input");
     }
 
     // --- 10. where the agent refuses to be ---
