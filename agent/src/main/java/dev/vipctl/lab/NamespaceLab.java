@@ -1,10 +1,12 @@
 package dev.vipctl.lab;
 
+import dev.vipctl.agent.VipLock;
 import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -197,8 +199,26 @@ public final class NamespaceLab implements AutoCloseable {
         }
         background.clear();
         for (int i = created.size() - 1; i >= 0; i--) {
+            removeLockFilesOf(created.get(i));
             Shell.run(List.of("ip", "netns", "del", created.get(i)));
         }
         created.clear();
+    }
+
+    /**
+     * The VIP lock files of a namespace about to go: a vipctl killed while it held one leaves it for the next holder
+     * of that VIP in that namespace, and there will be none.
+     */
+    private static void removeLockFilesOf(String namespace) {
+        try {
+            Object inode = Files.getAttribute(Path.of("/run/netns", namespace), "unix:ino");
+            try (DirectoryStream<Path> locks = Files.newDirectoryStream(VipLock.DEFAULT_DIRECTORY, "vip-*-net" + inode + ".lock")) {
+                for (Path lock : locks) {
+                    Files.deleteIfExists(lock);
+                }
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // no namespace file or no lock directory: nothing of the lab's to remove
+        }
     }
 }
