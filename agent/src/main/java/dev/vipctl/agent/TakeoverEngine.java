@@ -347,8 +347,11 @@ public final class TakeoverEngine implements AutoCloseable {
             throw new TakeoverException(ExitCode.BAD_INPUT, target + " is " + nic.name() + "'s own address (primary, without a "
                     + nic.name() + ":tag label), not a VIP: refusing to remove it (--force removes it anyway)");
         }
-        List<InterfaceAddress> secondaries = target.has(AddressFlag.SECONDARY) || promotesSecondaries()
-                ? List.of() : secondariesOf(before, target);
+        // promote_secondaries only matters when there are secondaries to lose: read (two files) only then.
+        List<InterfaceAddress> secondaries = target.has(AddressFlag.SECONDARY) ? List.of() : secondariesOf(before, target);
+        if (!secondaries.isEmpty() && promotesSecondaries()) {
+            secondaries = List.of();
+        }
         if (!secondaries.isEmpty()) {
             outcome.warn("removing " + target + " also removes the secondaries of its subnet " + secondaries + ", because "
                     + nic.name() + " does not promote them (net.ipv4.conf." + nic.name() + ".promote_secondaries=0;"

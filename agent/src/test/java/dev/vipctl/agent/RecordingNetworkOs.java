@@ -113,6 +113,7 @@ final class RecordingNetworkOs implements NetworkOs {
 
     @Override
     public boolean promotesSecondaries(NetInterface nic) {
+        calls.add("promote_secondaries");
         return promotesSecondaries;
     }
 
