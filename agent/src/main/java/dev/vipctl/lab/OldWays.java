@@ -15,6 +15,12 @@ final class OldWays {
     static final String NOT_IMPLEMENTED = "the other platforms' old ways are not implemented: Windows 'netsh interface ipv4 add|delete address',"
             + " AIX 'ifconfig IF alias|delete', Solaris 'ifconfig IF addif|removeif'";
 
+    /**
+     * The shell way of taking a VIP up, as a script runs it: two commands, the second only if the first succeeded. A
+     * constant script: the VIP, interface and label come in as its arguments, so no name reaches the shell as code.
+     */
+    static final String IP_THEN_ARPING = "ip addr add \"$1\" dev \"$2\" label \"$3\" && arping -q -U -c 1 -I \"$2\" \"$4\"";
+
     private OldWays() {
     }
 
@@ -31,8 +37,7 @@ final class OldWays {
         String alias = interfaceName + ":1";
         List<Bench.Way> ways = new ArrayList<>();
         ways.add(new Bench.Way("ip addr add + arping -U -c 1", "ip addr del",
-                List.of("sh", "-c", "ip addr add " + vip + " dev " + interfaceName + " label " + alias
-                        + " && arping -q -U -c 1 -I " + interfaceName + " " + vip.address()),
+                List.of("sh", "-c", IP_THEN_ARPING, "sh", vip.toString(), interfaceName, alias, vip.address().toString()),
                 List.of("ip", "addr", "del", vip.toString(), "dev", interfaceName), true));
         if (Demo.onPath("ifconfig")) {
             String netmask = IpAddress.ofIpv4Bits(IpAddress.ipv4Mask(vip.prefixLength())).toString();
