@@ -4,23 +4,26 @@ import dev.vipctl.os.OsException;
 
 /**
  * The exit-code contract with whatever runs vipctl (a Management Layer, a script, an operator). Codes are stable:
- * add new ones at the end, never renumber. The same table is printed by {@code --help} and documented in the README.
+ * add new ones at the end, never renumber. The same table is printed by {@code --help} and documented in the README;
+ * each meaning fits one line of the help (94 characters).
  */
 public enum ExitCode {
     OK(0, "done: the VIP is in the requested state (also when it already was)"),
     INTERNAL_ERROR(1, "unexpected internal error (a bug: please report the message)"),
     BAD_INPUT(2, "usage or bad input; nothing was changed"),
     NOT_PRIVILEGED(3, "not privileged (needs root, or CAP_NET_ADMIN and CAP_NET_RAW); nothing was changed"),
-    INTERFACE_UNAVAILABLE(4, "interface missing, or down for 'up'; nothing was changed"),
-    OS_REFUSED(5, "the kernel refused the change (its reason is in the message)"),
-    VERIFICATION_FAILED(6, "the change did not verify: read back, retried once, still wrong"),
-    ANNOUNCE_FAILED(7, "gratuitous ARP failed (libpcap/pcap); at start-up nothing changed, after the add the VIP stays"),
+    INTERFACE_UNAVAILABLE(4, "interface missing, or down or without carrier for 'up'; nothing was changed"),
+    OS_REFUSED(5, "the kernel refused the change or did not answer; anything changed was undone: as it was"),
+    VERIFICATION_FAILED(6, "the change did not verify (read back, retried once) and was undone: as it was"),
+    ANNOUNCE_FAILED(7, "the ARP socket could not be opened or used before any change; nothing was changed"),
     NOT_CONFIGURED(8, "status: the VIP is not configured on the interface; probe: nobody answers for it"),
     UNSUPPORTED_OS(9, "this operating system is not supported yet; nothing was changed"),
     CONFLICT(10, "up --on-conflict fail: another MAC still holds the VIP; nothing was changed"),
     SPLIT_BRAIN(11, "another MAC answers for or claims the VIP too (MACs in the message); ours stays up"),
     LOCK_TIMEOUT(12, "another vipctl kept this VIP's lock past --lock-timeout-ms; nothing was changed"),
-    PEER_SILENT(13, "the VIP is up and announced, but --verify-peer got no ARP answer through it");
+    PEER_SILENT(13, "the VIP is up and announced, but --verify-peer got no ARP answer through it"),
+    NOT_ANNOUNCED(14, "up: the VIP is configured here, but announcing it failed: clients may keep the old MAC"),
+    UNDO_FAILED(15, "a step failed and undoing this run's change failed too: the message says what is configured");
 
     private final int code;
     private final String meaning;
@@ -47,6 +50,8 @@ public enum ExitCode {
                 return NOT_PRIVILEGED;
             case IO:
                 return INTERNAL_ERROR;
+            case NO_ANSWER:
+                return OS_REFUSED;
             default:
                 return OS_REFUSED;
         }

@@ -17,6 +17,7 @@ public final class Outcome {
     private final List<String> actions = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private InterfaceAddress address;
+    private InterfaceAddress found;
     private int framesSent;
     private ExitCode exitCode = ExitCode.OK;
     private String message = "";
@@ -39,6 +40,11 @@ public final class Outcome {
     /** The VIP as the OS reports it after the operation (null when it is not configured). */
     void address(InterfaceAddress address) {
         this.address = address;
+    }
+
+    /** The VIP as the operation found it before changing anything (null when it was not configured). */
+    void found(InterfaceAddress found) {
+        this.found = found;
     }
 
     void framesSent(int framesSent) {
@@ -115,6 +121,10 @@ public final class Outcome {
 
     public InterfaceAddress address() {
         return address;
+    }
+
+    public InterfaceAddress found() {
+        return found;
     }
 
     public int framesSent() {

@@ -128,16 +128,28 @@ public final class TakeoverEngine implements AutoCloseable {
      * VIP (policy {@code --on-conflict}); add (or relabel) it, read it back and, if wrong, remove and add once more;
      * announce it, listening between rounds; probe once more, since only our MAC may answer now; ask the peer; defend.
      * Already configured as desired: nothing changes, the announcement is still sent (the caller is taking over).
-     * A split brain or a silent peer leaves the VIP up and is reported in {@code outcome} with its exit code.
+     * A failure of the change or its verification undoes what this run changed ({@link ExitCode#UNDO_FAILED} if that
+     * fails too); a failure to announce leaves the VIP configured ({@link ExitCode#NOT_ANNOUNCED}). A split brain or a
+     * silent peer leaves the VIP up and is reported in {@code outcome} with its exit code.
      */
     public void up(InterfaceAddress desired, Outcome outcome, Timings timings) throws TakeoverException {
         requireWirePlan();
         String what = desired + " on " + nic.name();
         List<InterfaceAddress> before = addresses();
         InterfaceAddress existing = find(before, desired);
-        if (existing != null && !existing.label().equals(desired.label()) && isOwnAddress(existing)) {
+        boolean relabel = existing != null && !existing.label().equals(desired.label());
+        if (relabel && isOwnAddress(existing)) {
             throw new TakeoverException(ExitCode.BAD_INPUT, existing + " is " + nic.name() + "'s own address, not a VIP:"
                     + " refusing to relabel it as " + desired.label() + " (that would remove and re-add it)");
+        }
+        if (relabel) {
+            List<InterfaceAddress> lost = secondariesLostWith(before, existing);
+            if (!lost.isEmpty()) {
+                throw new TakeoverException(ExitCode.BAD_INPUT, "relabelling " + existing + " as " + desired.label() + " removes and"
+                        + " re-adds it, and the kernel would remove the secondaries of its subnet " + lost + " with it, because "
+                        + nic.name() + " does not promote them (net.ipv4.conf." + nic.name() + ".promote_secondaries=0): nothing was"
+                        + " changed; set it to 1, or keep the label " + existing.label());
+            }
         }
         if (existing == null) {
             List<InterfaceAddress> otherPrefixes = withAddress(before, desired.address());
@@ -154,6 +166,29 @@ public final class TakeoverEngine implements AutoCloseable {
             timings.mark("releaseCheck");
         }
 
+        try {
+            outcome.address(configure(desired, existing, outcome, timings));
+        } catch (TakeoverException failure) {
+            throw undo(failure, existing, desired, outcome);
+        }
+        timings.mark("verify");
+
+        if (link == null) {
+            return;
+        }
+        try {
+            watchTheWire(what, outcome, timings);
+        } catch (IOException e) {
+            throw new TakeoverException(ExitCode.NOT_ANNOUNCED, what + " is configured, but " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TakeoverException(ExitCode.NOT_ANNOUNCED, what + " is configured, but the announcement was interrupted", e);
+        }
+    }
+
+    /** Adds (or relabels) the VIP and reads it back; if wrong, removes and adds it once more. Returns it as configured. */
+    private InterfaceAddress configure(InterfaceAddress desired, InterfaceAddress existing, Outcome outcome, Timings timings)
+            throws TakeoverException {
         if (existing == null) {
             add(desired, outcome, "added");
         } else if (!existing.label().equals(desired.label())) {
@@ -171,25 +206,52 @@ public final class TakeoverEngine implements AutoCloseable {
             add(desired, outcome, "re-added after verification found " + (configured == null ? "nothing" : configured));
             configured = find(addresses(), desired);
             if (!matches(configured, desired)) {
-                outcome.address(configured);
-                throw new TakeoverException(ExitCode.VERIFICATION_FAILED, "after adding " + what + " and retrying once, the kernel reports "
-                        + (configured == null ? "no such address" : configured));
+                throw new TakeoverException(ExitCode.VERIFICATION_FAILED, "after adding " + desired + " on " + nic.name()
+                        + " and retrying once, the kernel reports " + (configured == null ? "no such address" : configured));
             }
         }
-        outcome.address(configured);
-        timings.mark("verify");
+        return configured;
+    }
 
-        if (link == null) {
-            return;
-        }
+    /**
+     * Puts the VIP back as it was before this run ({@code existing}, or absent) after {@code failure}, and returns the
+     * exception to throw: the failure itself, saying that it was undone, or {@link ExitCode#UNDO_FAILED}.
+     */
+    private TakeoverException undo(TakeoverException failure, InterfaceAddress existing, InterfaceAddress desired, Outcome outcome) {
+        String vip = desired.address() + "/" + desired.prefixLength();
+        String was = existing == null ? "not configured" : "configured as " + existing;
+        InterfaceAddress now = null;
+        boolean undid = false;
         try {
-            watchTheWire(what, outcome, timings);
-        } catch (IOException e) {
-            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, what + " is configured, but " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, what + " is configured, but the announcement was interrupted", e);
+            now = find(addresses(), desired);
+            if (!sameAs(now, existing)) {
+                if (now != null) {
+                    remove(now);
+                }
+                if (existing != null) {
+                    os.add(nic, new InterfaceAddress(existing.address(), existing.prefixLength(), existing.label()));
+                }
+                outcome.action("undone: " + was + " again");
+                undid = true;
+                now = find(addresses(), desired);
+            }
+        } catch (TakeoverException | OsException e) {
+            outcome.address(now);
+            return new TakeoverException(ExitCode.UNDO_FAILED, failure.getMessage() + "; undoing it failed too (" + e.getMessage()
+                    + "): the kernel last reported " + (now == null ? vip + " absent" : now), failure);
         }
+        outcome.address(now);
+        if (!sameAs(now, existing)) {
+            return new TakeoverException(ExitCode.UNDO_FAILED, failure.getMessage() + "; undoing it failed too: the kernel reports "
+                    + (now == null ? vip + " absent" : now) + ", where it was " + was, failure);
+        }
+        return new TakeoverException(failure.exitCode(), failure.getMessage() + (undid ? "; undone: " : "; nothing was changed: ")
+                + vip + " is " + was + ", as before", failure);
+    }
+
+    /** Whether {@code now} is the address {@code before} was (both absent, or the same address, prefix and label). */
+    private static boolean sameAs(InterfaceAddress now, InterfaceAddress before) {
+        return now == null ? before == null : before != null && now.sameAddressAndPrefix(before) && now.label().equals(before.label());
     }
 
     /** Probes for the VIP until it is free or released, or the release wait ends; a holder left means a conflict. */
@@ -339,6 +401,7 @@ public final class TakeoverEngine implements AutoCloseable {
                     + ": name the prefix to remove, like " + vip.address() + "/" + candidates.get(0).prefixLength());
         }
         InterfaceAddress target = candidates.get(0);
+        outcome.found(target);
         if (!vip.hasPrefix() && !force) {
             throw new TakeoverException(ExitCode.BAD_INPUT, "--vip " + vip + " does not name the address exactly; " + nic.name()
                     + " has " + target + ": name it as " + vip.address() + "/" + target.prefixLength() + " (or add --force)");
@@ -347,11 +410,7 @@ public final class TakeoverEngine implements AutoCloseable {
             throw new TakeoverException(ExitCode.BAD_INPUT, target + " is " + nic.name() + "'s own address (primary, without a "
                     + nic.name() + ":tag label), not a VIP: refusing to remove it (--force removes it anyway)");
         }
-        // promote_secondaries only matters when there are secondaries to lose: read (two files) only then.
-        List<InterfaceAddress> secondaries = target.has(AddressFlag.SECONDARY) ? List.of() : secondariesOf(before, target);
-        if (!secondaries.isEmpty() && promotesSecondaries()) {
-            secondaries = List.of();
-        }
+        List<InterfaceAddress> secondaries = secondariesLostWith(before, target);
         if (!secondaries.isEmpty()) {
             outcome.warn("removing " + target + " also removes the secondaries of its subnet " + secondaries + ", because "
                     + nic.name() + " does not promote them (net.ipv4.conf." + nic.name() + ".promote_secondaries=0;"
@@ -359,8 +418,11 @@ public final class TakeoverEngine implements AutoCloseable {
         }
         timings.mark("inspect");
 
-        remove(target);
-        outcome.action("removed");
+        if (remove(target)) {
+            outcome.action("removed");
+        } else {
+            outcome.warn(target + " was gone when vipctl came to remove it: something else removed it meanwhile");
+        }
         timings.mark("remove");
 
         List<InterfaceAddress> after = addresses();
@@ -379,6 +441,15 @@ public final class TakeoverEngine implements AutoCloseable {
             outcome.warn("the kernel also removed " + alsoGone + " with " + target);
         }
         timings.mark("verify");
+    }
+
+    /**
+     * The secondaries the kernel removes with {@code address}: those of its subnet if it is a subnet's primary and the
+     * interface does not promote them (promote_secondaries is read, two files, only when there are any).
+     */
+    private List<InterfaceAddress> secondariesLostWith(List<InterfaceAddress> addresses, InterfaceAddress address) throws TakeoverException {
+        List<InterfaceAddress> secondaries = address.has(AddressFlag.SECONDARY) ? List.of() : secondariesOf(addresses, address);
+        return secondaries.isEmpty() || promotesSecondaries() ? List.of() : secondaries;
     }
 
     private boolean promotesSecondaries() throws TakeoverException {
@@ -475,22 +546,35 @@ public final class TakeoverEngine implements AutoCloseable {
             os.add(nic, desired);
             outcome.action(action);
         } catch (OsException e) {
-            if (e.reason() != OsException.Reason.ALREADY_EXISTS) {
+            if (e.reason() == OsException.Reason.NO_ANSWER) {
+                // The request was taken, its answer lost: the address table says whether it was carried out.
+                if (find(addresses(), desired) == null) {
+                    throw translate(e);
+                }
+                outcome.action(action);
+                outcome.warn(e.getMessage() + "; read back: it was added");
+            } else if (e.reason() == OsException.Reason.ALREADY_EXISTS) {
+                // Another actor added it between our look and our add: verification decides whether it is right.
+                outcome.warn("added concurrently by someone else: " + e.getMessage());
+            } else {
                 throw translate(e);
             }
-            // Another actor added it between our look and our add: verification decides whether it is right.
-            outcome.warn("added concurrently by someone else: " + e.getMessage());
         }
     }
 
-    private void remove(InterfaceAddress address) throws TakeoverException {
+    /** Removes the address; false when it was already gone (someone else removed it after our look). */
+    private boolean remove(InterfaceAddress address) throws TakeoverException {
         try {
             os.remove(nic, address);
+            return true;
         } catch (OsException e) {
-            if (e.reason() != OsException.Reason.NO_SUCH_ADDRESS) {
-                throw translate(e);
+            if (e.reason() == OsException.Reason.NO_SUCH_ADDRESS) {
+                return false;
             }
-            // Gone between our look and our remove: the state we want.
+            if (e.reason() == OsException.Reason.NO_ANSWER && find(addresses(), address) == null) {
+                return true; // the request was taken, its answer lost, and the address is gone
+            }
+            throw translate(e);
         }
     }
 

@@ -7,9 +7,13 @@ import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.NetworkOs;
 import dev.vipctl.os.OsException;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,6 +30,29 @@ final class RecordingNetworkOs implements NetworkOs {
     boolean closed;
     /** What the OS says about net.ipv4.conf.IF.promote_secondaries (the Linux default is off). */
     boolean promotesSecondaries;
+    private final Map<String, Deque<Fault>> faults = new HashMap<>();
+
+    /** How one add or remove goes wrong. */
+    enum Fault {
+        /** The kernel refuses it (EINVAL) and changes nothing. */
+        REFUSE,
+        /** The kernel carries it out, but its answer is lost (the receive timeout). */
+        LOSE_ANSWER,
+        /** The kernel's answer does not come, and nothing was done. */
+        NO_ANSWER_UNDONE,
+        /** remove: another actor removed the address just before. */
+        VANISH
+    }
+
+    /** The next calls whose text (as in {@link #calls}, e.g. "remove 198.51.100.100/24") is {@code call} fail in turn. */
+    void fault(String call, Fault... inTurn) {
+        faults.computeIfAbsent(call, key -> new ArrayDeque<>()).addAll(List.of(inTurn));
+    }
+
+    private Fault nextFault(String call) {
+        Deque<Fault> queued = faults.get(call);
+        return queued == null ? null : queued.poll();
+    }
 
     RecordingNetworkOs(boolean up) {
         this(up, up);
@@ -57,7 +84,15 @@ final class RecordingNetworkOs implements NetworkOs {
 
     @Override
     public void add(NetInterface nic, InterfaceAddress address) throws OsException {
-        calls.add("add " + address);
+        String call = "add " + address;
+        calls.add(call);
+        Fault fault = nextFault(call);
+        if (fault == Fault.REFUSE) {
+            throw new OsException(OsException.Reason.REFUSED, 22, "kernel refused to add " + address + ": EINVAL");
+        }
+        if (fault == Fault.NO_ANSWER_UNDONE) {
+            throw noAnswer(call);
+        }
         for (InterfaceAddress existing : configured) {
             if (existing.sameAddressAndPrefix(address)) {
                 throw new OsException(OsException.Reason.ALREADY_EXISTS, 17, "exists");
@@ -72,11 +107,29 @@ final class RecordingNetworkOs implements NetworkOs {
             flags.add(AddressFlag.SECONDARY);
         }
         configured.add(new InterfaceAddress(address.address(), address.prefixLength(), address.label(), flags));
+        if (fault == Fault.LOSE_ANSWER) {
+            throw noAnswer(call);
+        }
+    }
+
+    private static OsException noAnswer(String call) {
+        return new OsException(OsException.Reason.NO_ANSWER, 11, "cannot " + call + ": the kernel did not answer within 5 s");
     }
 
     @Override
     public void remove(NetInterface nic, InterfaceAddress address) throws OsException {
-        calls.add("remove " + address.address() + "/" + address.prefixLength());
+        String call = "remove " + address.address() + "/" + address.prefixLength();
+        calls.add(call);
+        Fault fault = nextFault(call);
+        if (fault == Fault.REFUSE) {
+            throw new OsException(OsException.Reason.REFUSED, 22, "kernel refused to " + call + ": EINVAL");
+        }
+        if (fault == Fault.NO_ANSWER_UNDONE) {
+            throw noAnswer(call);
+        }
+        if (fault == Fault.VANISH) {
+            configured.removeIf(existing -> existing.sameAddressAndPrefix(address));
+        }
         InterfaceAddress removed = null;
         for (InterfaceAddress existing : configured) {
             if (existing.sameAddressAndPrefix(address)) {
@@ -89,6 +142,9 @@ final class RecordingNetworkOs implements NetworkOs {
         configured.remove(removed);
         if (!removed.has(AddressFlag.SECONDARY)) {
             dropOrPromoteSecondaries(removed);
+        }
+        if (fault == Fault.LOSE_ANSWER) {
+            throw noAnswer(call);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.vipctl.agent;
 
 import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.ArpFrames;
+import dev.vipctl.agent.arp.ArpLink;
 import dev.vipctl.agent.arp.ArpPacket;
 import dev.vipctl.agent.arp.GarpMode;
 import dev.vipctl.agent.arp.ReleaseCheck;
@@ -21,6 +22,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,14 +114,19 @@ class TakeoverEngineTest {
     }
 
     @Test
-    void upFailsVerificationWhenReadBackStaysWrongAndSendsNothing() throws Exception {
+    void upFailsVerificationWhenReadBackStaysWrongUndoesTheAddAndSendsNothing() throws Exception {
         withHostAddress();
         os.reportAs = address -> address.sameAddressAndPrefix(VIP)
                 ? new InterfaceAddress(address.address(), 24, address.label(), EnumSet.of(AddressFlag.DAD_FAILED)) : address;
-        TakeoverException failure = assertThrows(TakeoverException.class, () -> engineForUp(ONE_REQUEST).up(VIP, new Outcome(), timings()));
+        Outcome outcome = new Outcome();
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> engineForUp(ONE_REQUEST).up(VIP, outcome, timings()));
 
         assertEquals(ExitCode.VERIFICATION_FAILED, failure.exitCode());
-        assertEquals(List.of("resolve eth0", "list", "add " + VIP, "list", "remove 198.51.100.100/24", "add " + VIP, "list"), os.calls);
+        assertEquals(List.of("resolve eth0", "list", "add " + VIP, "list", "remove 198.51.100.100/24", "add " + VIP, "list",
+                "list", "remove 198.51.100.100/24", "list"), os.calls);
+        assertTrue(failure.getMessage().endsWith("undone: 198.51.100.100/24 is not configured, as before"), failure.getMessage());
+        assertEquals(List.of(HOST.address()), addressesLeft());
+        assertNull(outcome.address());
         assertTrue(frames.isEmpty());
     }
 
@@ -456,5 +464,209 @@ class TakeoverEngineTest {
         assertTrue(TakeoverEngine.isOwnAddress(HOST, "eth0"));
         assertFalse(TakeoverEngine.isOwnAddress(new InterfaceAddress(VIP.address(), 32, "eth0:1", EnumSet.of(AddressFlag.PERMANENT)), "eth0"));
         assertFalse(TakeoverEngine.isOwnAddress(new InterfaceAddress(VIP.address(), 24, "eth0", EnumSet.of(AddressFlag.SECONDARY)), "eth0"));
+    }
+    // --- one meaning per exit code: a failure after this run's change undoes it, or has a code of its own ---
+
+    private static final InterfaceAddress OLD_LABEL = new InterfaceAddress(VIP.address(), 24, "eth0:7");
+
+    private List<IpAddress> addressesLeft() {
+        List<IpAddress> left = new ArrayList<>();
+        for (InterfaceAddress address : os.configured) {
+            left.add(address.address());
+        }
+        return left;
+    }
+
+    private InterfaceAddress configuredVip() {
+        for (InterfaceAddress address : os.configured) {
+            if (address.sameAddressAndPrefix(VIP)) {
+                return address;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aRelabelWhoseAddIsRefusedPutsTheOldLabelBack() throws Exception {
+        withHostAddress();
+        os.add(os.nic, OLD_LABEL);
+        os.calls.clear();
+        os.fault("add " + VIP, RecordingNetworkOs.Fault.REFUSE);
+        Outcome outcome = new Outcome();
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> engineForUp(ONE_REQUEST).up(VIP, outcome, timings()));
+
+        assertEquals(ExitCode.OS_REFUSED, failure.exitCode(), failure.getMessage());
+        assertEquals(List.of("resolve eth0", "list", "remove 198.51.100.100/24", "add " + VIP, "list", "add " + OLD_LABEL, "list"), os.calls);
+        assertTrue(failure.getMessage().endsWith("undone: 198.51.100.100/24 is configured as " + find(OLD_LABEL) + ", as before"),
+                failure.getMessage());
+        assertEquals("eth0:7", configuredVip().label());
+        assertEquals("eth0:7", outcome.address().label(), "the JSON's configured says what is there");
+        assertTrue(frames.isEmpty());
+    }
+
+    private InterfaceAddress find(InterfaceAddress wanted) {
+        for (InterfaceAddress address : os.configured) {
+            if (address.sameAddressAndPrefix(wanted)) {
+                return address;
+            }
+        }
+        throw new AssertionError(wanted + " is not configured");
+    }
+
+    @Test
+    void aRelabelThatCannotPutTheOldLabelBackSaysTheVipIsInNeitherState() throws Exception {
+        withHostAddress();
+        os.add(os.nic, OLD_LABEL);
+        os.calls.clear();
+        os.fault("add " + VIP, RecordingNetworkOs.Fault.REFUSE);
+        os.fault("add " + OLD_LABEL, RecordingNetworkOs.Fault.REFUSE);
+        Outcome outcome = new Outcome();
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> engineForUp(ONE_REQUEST).up(VIP, outcome, timings()));
+
+        assertEquals(ExitCode.UNDO_FAILED, failure.exitCode(), failure.getMessage());
+        assertTrue(failure.getMessage().endsWith("the kernel last reported 198.51.100.100/24 absent"), failure.getMessage());
+        assertEquals(List.of(HOST.address()), addressesLeft());
+        assertNull(outcome.address());
+    }
+
+    @Test
+    void anAnnouncementThatFailsAfterTheAddLeavesTheVipConfiguredWithACodeOfItsOwn() throws Exception {
+        withHostAddress();
+        ArpLink broken = new ArpLink() {
+            @Override
+            public void send(byte[] frame) throws IOException {
+                throw new IOException("cannot send on eth0: ENETDOWN");
+            }
+
+            @Override
+            public byte[] receive(long deadlineNanos) {
+                return null;
+            }
+        };
+        Outcome outcome = new Outcome();
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> TakeoverEngine.start(os, "eth0",
+                new TakeoverEngine.WirePlan(VIP.address(), ONE_REQUEST, NO_PROBING, name -> broken)).up(VIP, outcome, timings()));
+
+        assertEquals(ExitCode.NOT_ANNOUNCED, failure.exitCode(), failure.getMessage());
+        assertTrue(failure.getMessage().contains("is configured, but gratuitous ARP stopped after 0 of 1 frames"), failure.getMessage());
+        assertEquals(List.of("added"), outcome.actions());
+        assertEquals("eth0:1", configuredVip().label());
+        assertEquals("eth0:1", outcome.address().label());
+    }
+
+    /** A VIP that is its subnet's primary, with a second VIP of that subnet as its secondary. */
+    private static final InterfaceAddress SUBNET_PRIMARY = new InterfaceAddress(IpAddress.parseIpv4("203.0.113.10"), 24, "eth0:7");
+    private static final InterfaceAddress ITS_SECONDARY = new InterfaceAddress(IpAddress.parseIpv4("203.0.113.11"), 24, "eth0:8");
+    private static final InterfaceAddress PRIMARY_RELABELLED = new InterfaceAddress(SUBNET_PRIMARY.address(), 24, "eth0:1");
+
+    private TakeoverEngine engineForRelabel() throws TakeoverException {
+        return TakeoverEngine.start(os, "eth0", new TakeoverEngine.WirePlan(PRIMARY_RELABELLED.address(), ONE_REQUEST, NO_PROBING, name -> link));
+    }
+
+    @Test
+    void aRelabelThatWouldTakeItsSubnetsSecondariesWithItIsRefused() throws Exception {
+        withHostAddress();
+        os.add(os.nic, SUBNET_PRIMARY);
+        os.add(os.nic, ITS_SECONDARY);
+        os.calls.clear();
+        TakeoverException failure = assertThrows(TakeoverException.class,
+                () -> engineForRelabel().up(PRIMARY_RELABELLED, new Outcome(), timings()));
+
+        assertEquals(ExitCode.BAD_INPUT, failure.exitCode());
+        assertTrue(failure.getMessage().contains(ITS_SECONDARY.address() + "/24"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("promote_secondaries=0"), failure.getMessage());
+        assertEquals(List.of("resolve eth0", "list", "promote_secondaries"), os.calls, "nothing changed");
+        assertEquals(List.of("eth0", "eth0:7", "eth0:8"), labelsLeft());
+        assertTrue(frames.isEmpty());
+    }
+
+    @Test
+    void aRelabelOfASubnetsPrimaryGoesAheadWhereSecondariesArePromoted() throws Exception {
+        withHostAddress();
+        os.add(os.nic, SUBNET_PRIMARY);
+        os.add(os.nic, ITS_SECONDARY);
+        os.promotesSecondaries = true;
+        Outcome outcome = new Outcome();
+        engineForRelabel().up(PRIMARY_RELABELLED, outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertEquals(List.of("eth0", "eth0:8", "eth0:1"), labelsLeft());
+    }
+
+    private List<String> labelsLeft() {
+        List<String> labels = new ArrayList<>();
+        for (InterfaceAddress address : os.configured) {
+            labels.add(address.label());
+        }
+        return labels;
+    }
+
+    @Test
+    void anAddWhoseAnswerWasLostIsReadBackAndCountsWhenItWasCarriedOut() throws Exception {
+        withHostAddress();
+        os.fault("add " + VIP, RecordingNetworkOs.Fault.LOSE_ANSWER);
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertEquals(List.of("resolve eth0", "list", "add " + VIP, "list", "list"), os.calls);
+        assertEquals(List.of("added"), outcome.actions());
+        assertTrue(outcome.warnings().get(0).endsWith("read back: it was added"), outcome.warnings().toString());
+        assertEquals(1, frames.size());
+    }
+
+    @Test
+    void anAddThatGotNoAnswerAndWasNotCarriedOutChangesNothing() throws Exception {
+        withHostAddress();
+        os.fault("add " + VIP, RecordingNetworkOs.Fault.NO_ANSWER_UNDONE);
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> engineForUp(ONE_REQUEST).up(VIP, new Outcome(), timings()));
+
+        assertEquals(ExitCode.OS_REFUSED, failure.exitCode());
+        assertTrue(failure.getMessage().contains("did not answer"), failure.getMessage());
+        assertTrue(failure.getMessage().endsWith("nothing was changed: 198.51.100.100/24 is not configured, as before"), failure.getMessage());
+        assertEquals(List.of(HOST.address()), addressesLeft());
+        assertTrue(frames.isEmpty());
+    }
+
+    @Test
+    void downOfAVipThatVanishedMeanwhileReportsNoRemoval() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        os.fault("remove 198.51.100.100/24", RecordingNetworkOs.Fault.VANISH);
+        Outcome outcome = new Outcome();
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100/24", false), false, outcome, timings());
+
+        assertEquals(ExitCode.OK, outcome.exitCode());
+        assertFalse(outcome.changed(), outcome.actions().toString());
+        assertNotNull(outcome.found());
+        assertTrue(outcome.warnings().get(0).contains("something else removed it meanwhile"), outcome.warnings().toString());
+    }
+
+    @Test
+    void aDownWhoseAnswerWasLostIsReadBack() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        os.calls.clear();
+        os.fault("remove 198.51.100.100/24", RecordingNetworkOs.Fault.LOSE_ANSWER);
+        Outcome outcome = new Outcome();
+        TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100/24", false), false, outcome, timings());
+
+        assertEquals(List.of("resolve eth0", "list", "remove 198.51.100.100/24", "list", "list"), os.calls);
+        assertEquals(List.of("removed"), outcome.actions());
+        assertEquals(List.of(HOST.address()), addressesLeft());
+    }
+
+    @Test
+    void aDownThatGotNoAnswerAndWasNotCarriedOutLeavesTheVip() throws Exception {
+        withHostAddress();
+        os.add(os.nic, VIP);
+        os.fault("remove 198.51.100.100/24", RecordingNetworkOs.Fault.NO_ANSWER_UNDONE);
+        Outcome outcome = new Outcome();
+        TakeoverException failure = assertThrows(TakeoverException.class,
+                () -> TakeoverEngine.start(os, "eth0").down(Vip.parse("198.51.100.100/24", false), false, outcome, timings()));
+
+        assertEquals(ExitCode.OS_REFUSED, failure.exitCode());
+        assertFalse(outcome.changed());
+        assertEquals(List.of(HOST.address(), VIP.address()), addressesLeft());
     }
 }

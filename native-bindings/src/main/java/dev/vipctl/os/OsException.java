@@ -16,7 +16,12 @@ public final class OsException extends Exception {
         NO_SUCH_ADDRESS,
         /** The OS refused the request for another reason. */
         REFUSED,
-        /** The call itself failed or the OS did not answer. */
+        /**
+         * The OS took the request but its answer did not come in time: whether it was carried out is unknown until the
+         * state is read back.
+         */
+        NO_ANSWER,
+        /** The call itself failed. */
         IO
     }
 

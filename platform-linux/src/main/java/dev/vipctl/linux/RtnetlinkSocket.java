@@ -187,7 +187,7 @@ final class RtnetlinkSocket implements AutoCloseable {
             }
             int errno = Native.getLastError();
             if (errno == Errno.EAGAIN) {
-                throw new OsException(OsException.Reason.IO, errno, "cannot " + action + ": the kernel did not answer within "
+                throw new OsException(OsException.Reason.NO_ANSWER, errno, "cannot " + action + ": the kernel did not answer within "
                         + RECEIVE_TIMEOUT_SECONDS + " s");
             }
             if (errno != Errno.EINTR) {

@@ -211,4 +211,34 @@ class TakeoverLabTest {
             host.run("sysctl", "-w", "net.ipv4.conf.all.promote_secondaries=0");
         }
     }
+
+    /**
+     * A relabel deletes and re-adds the VIP (the kernel cannot relabel in place), so relabelling a subnet's primary VIP
+     * would take the subnet's secondaries with it where they are not promoted: 'up' refuses and changes nothing; with
+     * the sysctl set it relabels, and the secondary stays.
+     */
+    @Test
+    void upRefusesARelabelThatWouldTakeTheSubnetsSecondariesWithIt() {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        try {
+            host.run("ip", "addr", "add", "203.0.113.10/24", "dev", NamespaceLab.INTERFACE, "label", "eth0:7");
+            host.run("ip", "addr", "add", "203.0.113.11/24", "dev", NamespaceLab.INTERFACE, "label", "eth0:2");
+            String before = addresses(host);
+
+            Shell.Result refused = vipctl(host, "up", "--vip", "203.0.113.10/24", "--label", "eth0:1", "--garp-count", "0", "--probe-wait-ms", "0");
+
+            assertEquals(2, refused.exitCode, Launcher.describe(refused));
+            assertTrue(refused.stderr.contains("[203.0.113.11/24"), refused.stderr);
+            assertEquals(before, addresses(host), "nothing changed");
+
+            host.run("sysctl", "-w", "net.ipv4.conf.all.promote_secondaries=1");
+            assertOk(vipctl(host, "up", "--vip", "203.0.113.10/24", "--label", "eth0:1", "--garp-count", "0", "--probe-wait-ms", "0"));
+            String after = addresses(host);
+            assertTrue(after.contains("203.0.113.10/24") && after.contains("eth0:1") && !after.contains("eth0:7"), after);
+            assertTrue(after.contains("203.0.113.11/24"), "promoted, not removed: " + after);
+        } finally {
+            host.run("sysctl", "-w", "net.ipv4.conf.all.promote_secondaries=0");
+            host.run("ip", "addr", "flush", "dev", NamespaceLab.INTERFACE, "to", "203.0.113.0/24");
+        }
+    }
 }

@@ -356,7 +356,8 @@ public final class Main {
                 return describe(outcome.address()) + " is up on " + settings.interfaceName + " (" + changes + "; " + announced
                         + wireSummary(settings, outcome) + ")";
             case DOWN:
-                return settings.vip + " is down on " + settings.interfaceName + " (" + (outcome.changed() ? changes : "was not configured") + ")";
+                return settings.vip + " is down on " + settings.interfaceName + " (" + (outcome.changed() ? changes
+                        : outcome.found() == null ? "was not configured" : "not by this run: something else removed it meanwhile") + ")";
             case PROBE:
                 return outcome.message();
             default:
@@ -471,7 +472,7 @@ public final class Main {
 
     /**
      * ok; not-configured; warning where the requested state was reached but the wire shows a problem (split brain, a
-     * silent peer), so that a consumer does not read "the VIP is not up"; error otherwise.
+     * silent peer, no announcement), so that a consumer does not read "the VIP is not up"; error otherwise.
      */
     private static String outcomeWord(ExitCode exitCode) {
         switch (exitCode) {
@@ -481,6 +482,7 @@ public final class Main {
                 return "not-configured";
             case SPLIT_BRAIN:
             case PEER_SILENT:
+            case NOT_ANNOUNCED:
                 return "warning";
             default:
                 return "error";

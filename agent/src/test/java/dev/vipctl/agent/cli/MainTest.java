@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,6 +34,15 @@ class MainTest {
         }
         for (ExitCode code : ExitCode.values()) {
             assertTrue(help.contains("  " + code.code() + "  " + code.meaning()), "help lists exit code " + code.code());
+        }
+    }
+
+    /** The README's table says what --help says, word for word (backticks aside). */
+    @Test
+    void theReadmeListsEveryExitCodeAsTheHelpDoes() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md")).replace("`", "");
+        for (ExitCode code : ExitCode.values()) {
+            assertTrue(readme.contains("\n| " + code.code() + " | " + code.meaning() + " |\n"), "README lists exit code " + code.code());
         }
     }
 
