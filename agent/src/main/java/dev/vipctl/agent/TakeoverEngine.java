@@ -17,10 +17,12 @@ import dev.vipctl.os.OsException;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -431,9 +433,14 @@ public final class TakeoverEngine implements AutoCloseable {
             outcome.address(left);
             throw new TakeoverException(ExitCode.VERIFICATION_FAILED, "removed " + target + " from " + nic.name() + " but the kernel still reports " + left);
         }
+        // A set, not a search per address: an interface may carry thousands of addresses.
+        Set<String> remaining = new HashSet<>();
+        for (InterfaceAddress address : after) {
+            remaining.add(address.address() + "/" + address.prefixLength());
+        }
         List<InterfaceAddress> alsoGone = new ArrayList<>();
         for (InterfaceAddress address : before) {
-            if (!address.sameAddressAndPrefix(target) && find(after, address) == null) {
+            if (!address.sameAddressAndPrefix(target) && !remaining.contains(address.address() + "/" + address.prefixLength())) {
                 alsoGone.add(address);
             }
         }
