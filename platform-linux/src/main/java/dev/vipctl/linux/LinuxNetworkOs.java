@@ -120,6 +120,14 @@ public final class LinuxNetworkOs implements NetworkOs {
         return address.address() + "/" + address.prefixLength() + (address.label().isEmpty() ? "" : " (label " + address.label() + ")");
     }
 
+    /**
+     * The bytes the kernel has sent this OS's socket so far, whether vipctl kept them or not: the growth between two
+     * calls is what a request cost on the wire of netlink, e.g. whether a dump of one interface carried the others'.
+     */
+    public long bytesReceived() {
+        return socket.bytesReceived();
+    }
+
     @Override
     public void close() {
         socket.close();

@@ -63,6 +63,7 @@ final class RtnetlinkSocket implements AutoCloseable {
     private Memory receiveBuffer;
     private NativeLong receiveBufferLength;
     private byte[] received;
+    private long bytesReceived;
     private int lastSequence;
     private boolean closed;
 
@@ -201,6 +202,7 @@ final class RtnetlinkSocket implements AutoCloseable {
         }
         length = recv(receiveBuffer, receiveBufferLength, 0, action);
         receiveBuffer.read(0, received, 0, length);
+        bytesReceived += length;
         return length;
     }
 
@@ -225,6 +227,11 @@ final class RtnetlinkSocket implements AutoCloseable {
                 throw ioFailure("cannot " + action + ": receiving the kernel's reply failed", errno);
             }
         }
+    }
+
+    /** The bytes of all the datagrams this socket has received: what the kernel sent, whether vipctl kept it or not. */
+    synchronized long bytesReceived() {
+        return bytesReceived;
     }
 
     /** The kernel's own error, e.g. {@code kernel refused to add 198.51.100.100/24 to eth0: EEXIST (17) "ipv4: Address already assigned"}. */
