@@ -14,7 +14,9 @@ import dev.vipctl.agent.arp.GarpMode;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.linux.NetworkNamespace;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
+import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.OsException;
 
 import java.io.IOException;
@@ -41,6 +43,8 @@ import java.util.regex.Pattern;
  * first announcement reaching the peer host (in the lab) or leaving the interface.</li>
  * <li>Blackout (lab): a client asks the VIP every millisecond while it moves between the two hosts; the longest gap
  * in its replies per switchover, vipctl's ways and the shell's side by side.</li>
+ * <li>Scale (lab, instead of the others): up, status and down in process with N other addresses on the VIP's
+ * interface and N on another, for each N.</li>
  * </ul>
  */
 public final class Bench {
@@ -55,6 +59,8 @@ public final class Bench {
         public int switchovers;
         /** Requests through one agent instead of the other measurements; 0: the other measurements. */
         public int endurance;
+        /** Counts of other addresses, increasing, to measure up/status/down at instead of the other measurements; null: none. */
+        public int[] scale;
         public boolean json;
         public boolean csv;
         public Path report;
@@ -62,6 +68,8 @@ public final class Bench {
     }
 
     private static final int WARM_UP_CYCLES = 50;
+    /** What the scale bench measures, in the order each cycle runs them. */
+    private static final String[] SCALE_OPERATIONS = {"up --probe-wait-ms 0 --garp-count 1", "status", "down"};
     private static final Pattern TIMINGS = Pattern.compile("\"timingsMicros\":\\{([^}]*)}");
     private static final Pattern PHASE = Pattern.compile("\"(\\w+)\":(\\d+)");
     /** The client's request interval: the gap resolution the issue asks for. */
@@ -154,6 +162,13 @@ public final class Bench {
         try (NamespaceLab lab = NamespaceLab.create()) {
             NamespaceLab.Host a = lab.hostA();
             Vip vip = Vip.parse(NamespaceLab.VIP_WITH_PREFIX, true);
+            if (plan.scale != null) {
+                for (BenchReport.Section section : scale(a, vip)) {
+                    report.add(section);
+                }
+                progress(null);
+                return;
+            }
             Path agentDirectory = Files.createTempDirectory("vipctl-bench-agents");
             if (plan.endurance > 0) {
                 try {
@@ -481,6 +496,88 @@ public final class Bench {
                 process.destroy();
                 process.waitFor();
             }
+        }
+    }
+
+    /**
+     * For each count N of {@link Plan#scale}, with N other addresses on the VIP's interface and N on a second one in
+     * the host: the in-process cost of 'up' (no probing, one announcement round), 'status' and 'down' of the VIP,
+     * {@link Plan#cycles} times each after a warm-up, and the bytes the kernel sent for each. The other addresses are
+     * /32s, 198.18.0.0/16 on eth0 and 198.19.0.0/16 on the second interface, added through rtnetlink.
+     */
+    private List<BenchReport.Section> scale(NamespaceLab.Host host, Vip vip) throws Exception {
+        String eth = NamespaceLab.INTERFACE;
+        String second = "eth1";
+        host.run("ip", "link", "add", second, "type", "veth", "peer", "name", second + "-peer");
+        String others = " other addresses on " + eth + " and N on " + second;
+        String timed = "wall clock of the engine's call, in process on host-a's " + eth + ", with N" + others + "; "
+                + plan.cycles + " cycles per N after " + WARM_UP_CYCLES + " warm-up; 'kernel bytes': what rtnetlink sent for one call";
+        List<BenchReport.Section> sections = new ArrayList<>();
+        for (String operation : SCALE_OPERATIONS) {
+            sections.add(new BenchReport.Section("Scale: " + operation + " with N" + others, timed, true));
+        }
+        InterfaceAddress desired = new InterfaceAddress(vip.address(), vip.prefixLength(), eth + ":1");
+        AnnouncementProfile oneRound = new AnnouncementProfile(1, 0, GarpMode.BOTH);
+        WireChecks noProbing = new WireChecks(WireChecks.OnConflict.TAKEOVER, 0, WireChecks.DEFAULT_RELEASE_WAIT_MILLIS, null, 0);
+        TakeoverEngine.WirePlan wire = new TakeoverEngine.WirePlan(vip.address(), oneRound, noProbing, Platforms.ARP_LINKS);
+        NetworkNamespace.call(host.namespace(), () -> {
+            try (LinuxNetworkOs filler = LinuxNetworkOs.open()) {
+                LinuxNetworkOs measured = LinuxNetworkOs.open(); // the engine's from here on: it closes it
+                try (TakeoverEngine engine = TakeoverEngine.start(measured, eth, wire)) {
+                    NetInterface first = filler.resolve(eth);
+                    NetInterface other = filler.resolve(second);
+                    int firstBase = IpAddress.parseIpv4("198.18.0.1").ipv4Bits();
+                    int otherBase = IpAddress.parseIpv4("198.19.0.1").ipv4Bits();
+                    int added = 0;
+                    for (int n : plan.scale) {
+                        progress("scale: adding other addresses up to " + n);
+                        for (; added < n; added++) {
+                            filler.add(first, new InterfaceAddress(IpAddress.ofIpv4Bits(firstBase + added), 32, ""));
+                            filler.add(other, new InterfaceAddress(IpAddress.ofIpv4Bits(otherBase + added), 32, ""));
+                        }
+                        measureAtScale(n, engine, measured, desired, vip, sections);
+                    }
+                }
+            }
+            return null;
+        });
+        return sections;
+    }
+
+    /** One count's cycles of {@link #SCALE_OPERATIONS}, a series in each of their sections. */
+    private void measureAtScale(int n, TakeoverEngine engine, LinuxNetworkOs measured, InterfaceAddress desired, Vip vip,
+                                List<BenchReport.Section> sections) throws TakeoverException {
+        int operations = SCALE_OPERATIONS.length;
+        long[][] samples = new long[operations][plan.cycles];
+        long[] bytes = new long[operations];
+        for (int i = -WARM_UP_CYCLES; i < plan.cycles; i++) {
+            progress("scale N=" + n + (i < 0 ? " warm-up" : " cycle " + (i + 1) + "/" + plan.cycles));
+            Outcome[] outcomes = {new Outcome(), new Outcome(), new Outcome()};
+            long[] marks = new long[operations + 1];
+            long[] received = new long[operations + 1];
+            marks[0] = System.nanoTime();
+            received[0] = measured.bytesReceived();
+            engine.up(desired, outcomes[0], new Timings(marks[0], -1));
+            marks[1] = System.nanoTime();
+            received[1] = measured.bytesReceived();
+            engine.status(vip, outcomes[1]);
+            marks[2] = System.nanoTime();
+            received[2] = measured.bytesReceived();
+            engine.down(vip, false, outcomes[2], new Timings(marks[2], -1));
+            marks[3] = System.nanoTime();
+            received[3] = measured.bytesReceived();
+            for (int op = 0; op < operations; op++) {
+                if (outcomes[op].exitCode() != ExitCode.OK) {
+                    throw new IllegalStateException(SCALE_OPERATIONS[op] + " with N=" + n + ": " + outcomes[op].message());
+                }
+                if (i >= 0) {
+                    samples[op][i] = (marks[op + 1] - marks[op]) / 1000;
+                    bytes[op] = received[op + 1] - received[op];
+                }
+            }
+        }
+        for (int op = 0; op < operations; op++) {
+            sections.get(op).add("N=" + n, samples[op], Map.of("kernel bytes", bytes[op]));
         }
     }
 

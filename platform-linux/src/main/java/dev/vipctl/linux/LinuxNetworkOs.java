@@ -17,7 +17,10 @@ import java.util.List;
  * not permitted, EEXIST: already exists, EADDRNOTAVAIL: no such address, others: refused), and its own words.
  */
 public final class LinuxNetworkOs implements NetworkOs {
-    /** A dump is repeated while the kernel flags it as interrupted by a concurrent change; this bounds a change storm. */
+    /**
+     * A dump is repeated while it is incomplete (interrupted by a concurrent change, or part of it lost); this bounds a
+     * change storm.
+     */
     private static final int DUMP_ATTEMPTS = 5;
 
     private final RtnetlinkCodec codec;
@@ -62,9 +65,11 @@ public final class LinuxNetworkOs implements NetworkOs {
     @Override
     public List<InterfaceAddress> addresses(NetInterface nic) throws OsException {
         String action = "list the addresses of " + nic.name();
+        String incomplete = null;
         for (int attempt = 1; attempt <= DUMP_ATTEMPTS; attempt++) {
             RtnetlinkCodec.Replies dump = socket.dump(codec.dumpIpv4Addresses(socket.nextSequence(), nic.index()), action);
-            if (dump.interrupted()) {
+            incomplete = dump.incomplete();
+            if (incomplete != null) {
                 continue;
             }
             List<InterfaceAddress> addresses = new ArrayList<>();
@@ -77,8 +82,8 @@ public final class LinuxNetworkOs implements NetworkOs {
             }
             return addresses;
         }
-        throw new OsException(OsException.Reason.IO, 0, "cannot " + action + ": the kernel's address table changed during each of "
-                + DUMP_ATTEMPTS + " attempts to read it");
+        throw new OsException(OsException.Reason.IO, 0, "cannot " + action + ": each of " + DUMP_ATTEMPTS
+                + " attempts to read them was incomplete, the last because " + incomplete);
     }
 
     @Override
@@ -113,6 +118,14 @@ public final class LinuxNetworkOs implements NetworkOs {
 
     private static String describe(InterfaceAddress address) {
         return address.address() + "/" + address.prefixLength() + (address.label().isEmpty() ? "" : " (label " + address.label() + ")");
+    }
+
+    /**
+     * The bytes the kernel has sent this OS's socket so far, whether vipctl kept them or not: the growth between two
+     * calls is what a request cost on the wire of netlink, e.g. whether a dump of one interface carried the others'.
+     */
+    public long bytesReceived() {
+        return socket.bytesReceived();
     }
 
     @Override

@@ -36,10 +36,14 @@ final class RtnetlinkCodec {
     /** linux/netlink.h: sizeof(struct nlmsgerr) minus the echoed nlmsghdr, i.e. the s32 error */
     private static final int NLMSGERR_ERROR_LEN = 4;
 
+    /** linux/netlink.h: a message that carries nothing, to be skipped */
+    private static final int NLMSG_NOOP = 1;
     /** linux/netlink.h */
     private static final int NLMSG_ERROR = 2;
     /** linux/netlink.h */
     static final int NLMSG_DONE = 3;
+    /** linux/netlink.h: messages were lost before this one */
+    private static final int NLMSG_OVERRUN = 4;
     /** linux/rtnetlink.h */
     static final int RTM_NEWLINK = 16;
     /** linux/rtnetlink.h */
@@ -437,11 +441,13 @@ final class RtnetlinkCodec {
      * The replies to one request, gathered from as many datagrams as the kernel sends: the messages carrying the
      * request's sequence number, up to the NLMSG_ERROR (the ACK, or the error) or the NLMSG_DONE that ends it.
      * Messages with another sequence number are late replies to an earlier request that timed out, and skipped.
+     * Control messages are never data: NLMSG_NOOP is skipped, NLMSG_OVERRUN marks the replies as incomplete.
      */
     final class Replies {
         private final int sequence;
         private final List<Message> messages = new ArrayList<>();
         private boolean interrupted;
+        private boolean overrun;
         private Acknowledgement end;
 
         private Replies(int sequence) {
@@ -451,6 +457,14 @@ final class RtnetlinkCodec {
         /** Takes the messages of one datagram; true once the message that ends the request has arrived. */
         boolean add(List<Message> datagram) throws OsException {
             for (Message message : datagram) {
+                if (message.type == NLMSG_NOOP) {
+                    continue;
+                }
+                // Whatever sequence it carries: what was lost may have been ours.
+                if (message.type == NLMSG_OVERRUN) {
+                    overrun = true;
+                    continue;
+                }
                 if (message.sequence != sequence) {
                     continue;
                 }
@@ -470,9 +484,15 @@ final class RtnetlinkCodec {
             return messages;
         }
 
-        /** NLM_F_DUMP_INTR was seen: the dump may be inconsistent and is to be repeated (§1.1 "List"). */
-        boolean interrupted() {
-            return interrupted;
+        /**
+         * Why the messages are not the whole, consistent answer, so that a dump is to be repeated (§1.1 "List"); null
+         * when they are.
+         */
+        String incomplete() {
+            if (overrun) {
+                return "the kernel lost part of its answer (NLMSG_OVERRUN)";
+            }
+            return interrupted ? "the kernel's table changed while it was read (NLM_F_DUMP_INTR)" : null;
         }
 
         /** How the kernel ended the request; null until {@link #add} returned true. */

@@ -39,32 +39,47 @@ final class RtnetlinkSocket implements AutoCloseable {
      * arch/powerpc/include/uapi/asm/socket.h numbers it 18.
      */
     private static final int SO_RCVTIMEO = System.getProperty("os.arch", "").startsWith("ppc") ? 18 : 20;
+    /** linux/socket.h: the datagram stays queued */
+    private static final int MSG_PEEK = 0x2;
     /** linux/socket.h: recv returns the datagram's full length even when it was cut to fit the buffer */
     private static final int MSG_TRUNC = 0x20;
 
-    /** A dump datagram is at most 32 KiB (§1.1 "List"). */
+    /**
+     * The kernel cuts a dump into datagrams no larger than the reader's receive buffer, up to 32 KiB (§1.1 "List"), so
+     * that many messages come in each. A single larger message (a link with many attributes) grows the buffer.
+     */
     private static final int RECEIVE_BUFFER_BYTES = 32 * 1024;
     /** Far above the largest request vipctl builds (an address with a label: 68 bytes). */
     private static final int SEND_BUFFER_BYTES = 1024;
     /** The kernel answers in microseconds; this only bounds a wait for an answer that never comes. */
     private static final int RECEIVE_TIMEOUT_SECONDS = 5;
 
+    /** No bytes: where a peek that only asks for the datagram's length copies to. */
+    private static final NativeLong NOTHING = new NativeLong(0);
+
     private final RtnetlinkCodec codec;
     private final int fd;
     private final Memory sendBuffer = new Memory(SEND_BUFFER_BYTES);
-    private final Memory receiveBuffer = new Memory(RECEIVE_BUFFER_BYTES);
-    private final NativeLong receiveBufferLength = new NativeLong(RECEIVE_BUFFER_BYTES);
-    private final byte[] received = new byte[RECEIVE_BUFFER_BYTES];
+    private Memory receiveBuffer;
+    private NativeLong receiveBufferLength;
+    private byte[] received;
+    private long bytesReceived;
     private int lastSequence;
     private boolean closed;
 
-    private RtnetlinkSocket(RtnetlinkCodec codec, int fd) {
+    private RtnetlinkSocket(RtnetlinkCodec codec, int fd, int receiveBufferBytes) {
         this.codec = codec;
         this.fd = fd;
+        allocateReceiveBuffer(receiveBufferBytes);
     }
 
     /** Opens and binds a NETLINK_ROUTE socket in the calling thread's network namespace. */
     static RtnetlinkSocket open(RtnetlinkCodec codec) throws OsException {
+        return open(codec, RECEIVE_BUFFER_BYTES);
+    }
+
+    /** The same with a receive buffer of the given size to start with; it grows to fit any datagram. */
+    static RtnetlinkSocket open(RtnetlinkCodec codec, int receiveBufferBytes) throws OsException {
         int fd = LibC.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
         if (fd < 0) {
             throw ioFailure("cannot open an rtnetlink socket: socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) failed", Native.getLastError());
@@ -82,7 +97,7 @@ final class RtnetlinkSocket implements AutoCloseable {
             LibC.close(fd);
             throw e;
         }
-        return new RtnetlinkSocket(codec, fd);
+        return new RtnetlinkSocket(codec, fd, receiveBufferBytes);
     }
 
     private static void bind(int fd) throws OsException {
@@ -135,7 +150,7 @@ final class RtnetlinkSocket implements AutoCloseable {
 
     /**
      * Sends a dump request and gathers its messages up to NLMSG_DONE. The caller repeats the dump when
-     * {@link RtnetlinkCodec.Replies#interrupted()} says the kernel's table changed meanwhile.
+     * {@link RtnetlinkCodec.Replies#incomplete()} says why it is not whole.
      */
     synchronized RtnetlinkCodec.Replies dump(byte[] message, String action) throws OsException {
         return exchange(message, action);
@@ -150,7 +165,8 @@ final class RtnetlinkSocket implements AutoCloseable {
         // A dump spans several datagrams; late replies to an earlier, timed-out request are skipped by sequence.
         boolean complete;
         do {
-            complete = replies.add(codec.messages(received, receive(action)));
+            int length = receive(action); // before reading the field: receiving may replace the buffer
+            complete = replies.add(codec.messages(received, length));
         } while (!complete);
         RtnetlinkCodec.Acknowledgement end = replies.end();
         if (end.errno() != 0) {
@@ -173,16 +189,33 @@ final class RtnetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Receives one datagram into {@link #received}; returns its length. */
+    /**
+     * Receives one datagram into {@link #received}; returns its length. A peek learns the datagram's length first
+     * (MSG_PEEK | MSG_TRUNC), so that one larger than the buffer grows it instead of being cut and lost, which would
+     * end a dump the kernel keeps sending.
+     */
     private int receive(String action) throws OsException {
+        int length = recv(receiveBuffer, NOTHING, MSG_PEEK | MSG_TRUNC, action);
+        if (length > received.length) {
+            receiveBuffer.close();
+            allocateReceiveBuffer(length);
+        }
+        length = recv(receiveBuffer, receiveBufferLength, 0, action);
+        receiveBuffer.read(0, received, 0, length);
+        bytesReceived += length;
+        return length;
+    }
+
+    private void allocateReceiveBuffer(int bytes) {
+        receiveBuffer = new Memory(bytes);
+        receiveBufferLength = new NativeLong(bytes);
+        received = new byte[bytes];
+    }
+
+    private int recv(Memory buffer, NativeLong bufferLength, int flags, String action) throws OsException {
         while (true) {
-            long length = LibC.recv(fd, receiveBuffer, receiveBufferLength, MSG_TRUNC).longValue();
-            if (length > RECEIVE_BUFFER_BYTES) {
-                throw new OsException(OsException.Reason.IO, 0, "cannot " + action + ": the kernel's reply of " + length
-                        + " bytes did not fit the " + RECEIVE_BUFFER_BYTES + "-byte receive buffer");
-            }
+            long length = LibC.recv(fd, buffer, bufferLength, flags).longValue();
             if (length >= 0) {
-                receiveBuffer.read(0, received, 0, (int) length);
                 return (int) length;
             }
             int errno = Native.getLastError();
@@ -194,6 +227,11 @@ final class RtnetlinkSocket implements AutoCloseable {
                 throw ioFailure("cannot " + action + ": receiving the kernel's reply failed", errno);
             }
         }
+    }
+
+    /** The bytes of all the datagrams this socket has received: what the kernel sent, whether vipctl kept it or not. */
+    synchronized long bytesReceived() {
+        return bytesReceived;
     }
 
     /** The kernel's own error, e.g. {@code kernel refused to add 198.51.100.100/24 to eth0: EEXIST (17) "ipv4: Address already assigned"}. */

@@ -5,6 +5,8 @@ import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.OsException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -21,7 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Reading replies: the §1.6 extended ACK, ACKs, dump streams, NLM_F_DUMP_INTR, attribute types, malformed input. */
+/**
+ * Reading replies: the §1.6 extended ACK, ACKs, dump streams, NLM_F_DUMP_INTR, NLMSG_NOOP and NLMSG_OVERRUN, attribute
+ * types, malformed input.
+ */
 class RtnetlinkCodecReplyTest {
     private static final RtnetlinkCodec CODEC = new RtnetlinkCodec(ByteOrder.LITTLE_ENDIAN);
     private static final int PORT = 0x1a64;
@@ -93,7 +98,7 @@ class RtnetlinkCodecReplyTest {
         assertTrue(replies.add(CODEC.messages(second, second.length)));
 
         assertEquals(0, replies.end().errno());
-        assertFalse(replies.interrupted());
+        assertNull(replies.incomplete());
         assertEquals(2, replies.messages().size());
         RtnetlinkCodec.AddressEntry own = CODEC.address(replies.messages().get(0));
         RtnetlinkCodec.AddressEntry vip = CODEC.address(replies.messages().get(1));
@@ -119,7 +124,7 @@ class RtnetlinkCodecReplyTest {
 
         replies.add(CODEC.messages(datagram, datagram.length));
 
-        assertTrue(replies.interrupted());
+        assertEquals("the kernel's table changed while it was read (NLM_F_DUMP_INTR)", replies.incomplete());
     }
 
     @Test
@@ -129,7 +134,81 @@ class RtnetlinkCodecReplyTest {
 
         replies.add(CODEC.messages(datagram, datagram.length));
 
-        assertTrue(replies.interrupted());
+        assertEquals("the kernel's table changed while it was read (NLM_F_DUMP_INTR)", replies.incomplete());
+    }
+
+    /**
+     * A dump of sequence 3 in one host byte order, byte for byte: one RTM_NEWADDR (198.51.100.11/24 on index 2, ifa_flags
+     * PERMANENT, IFA_LOCAL only), a 16-byte NLMSG_NOOP, a 16-byte NLMSG_OVERRUN, and NLMSG_DONE.
+     */
+    enum ControlMessages {
+        LITTLE_ENDIAN(ByteOrder.LITTLE_ENDIAN,
+                "20 00 00 00 14 00 02 00 03 00 00 00 64 1a 00 00 02 18 80 00 02 00 00 00 08 00 02 00 c6 33 64 0b",
+                "10 00 00 00 01 00 00 00 03 00 00 00 64 1a 00 00",
+                "10 00 00 00 04 00 00 00 03 00 00 00 64 1a 00 00",
+                "14 00 00 00 03 00 02 00 03 00 00 00 64 1a 00 00 00 00 00 00"),
+        BIG_ENDIAN(ByteOrder.BIG_ENDIAN,
+                "00 00 00 20 00 14 00 02 00 00 00 03 00 00 1a 64 02 18 80 00 00 00 00 02 00 08 00 02 c6 33 64 0b",
+                "00 00 00 10 00 01 00 00 00 00 00 03 00 00 1a 64",
+                "00 00 00 10 00 04 00 00 00 00 00 03 00 00 1a 64",
+                "00 00 00 14 00 03 00 02 00 00 00 03 00 00 1a 64 00 00 00 00");
+
+        final RtnetlinkCodec codec;
+        final byte[] address;
+        final byte[] noop;
+        final byte[] overrun;
+        final byte[] done;
+
+        ControlMessages(ByteOrder order, String address, String noop, String overrun, String done) {
+            this.codec = new RtnetlinkCodec(order);
+            this.address = Hex.bytes(address);
+            this.noop = Hex.bytes(noop);
+            this.overrun = Hex.bytes(overrun);
+            this.done = Hex.bytes(done);
+        }
+
+        RtnetlinkCodec.Replies replay(byte[]... datagrams) throws OsException {
+            RtnetlinkCodec.Replies replies = codec.replies(3);
+            for (byte[] datagram : datagrams) {
+                replies.add(codec.messages(datagram, datagram.length));
+            }
+            return replies;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ControlMessages.class)
+    void noopIsSkippedNotReadAsAnEntry(ControlMessages dump) throws OsException {
+        RtnetlinkCodec.Replies replies = dump.codec.replies(3);
+
+        assertFalse(replies.add(dump.codec.messages(dump.noop, dump.noop.length)), "a NOOP ends nothing");
+        assertTrue(replies.add(dump.codec.messages(concat(dump.address, dump.noop, dump.done), 68)));
+
+        assertEquals(1, replies.messages().size());
+        assertEquals(new InterfaceAddress(IpAddress.parseIpv4("198.51.100.11"), 24, "", EnumSet.of(AddressFlag.PERMANENT)),
+                dump.codec.address(replies.messages().get(0)).address());
+        assertNull(replies.incomplete());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ControlMessages.class)
+    void overrunMakesTheDumpIncompleteAndIsNotAnEntry(ControlMessages dump) throws OsException {
+        RtnetlinkCodec.Replies replies = dump.replay(concat(dump.address, dump.overrun), dump.done);
+
+        assertEquals(1, replies.messages().size(), "only the address");
+        assertEquals(0, replies.end().errno());
+        assertEquals("the kernel lost part of its answer (NLMSG_OVERRUN)", replies.incomplete());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ControlMessages.class)
+    void overrunOfAnotherSequenceStillMakesTheDumpIncomplete(ControlMessages dump) throws OsException {
+        byte[] overrunOfSequence2 = dump.overrun.clone();
+        overrunOfSequence2[dump == ControlMessages.LITTLE_ENDIAN ? 8 : 11] = 2;
+
+        RtnetlinkCodec.Replies replies = dump.replay(overrunOfSequence2, concat(dump.address, dump.done));
+
+        assertEquals("the kernel lost part of its answer (NLMSG_OVERRUN)", replies.incomplete());
     }
 
     @Test

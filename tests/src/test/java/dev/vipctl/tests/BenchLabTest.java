@@ -119,6 +119,44 @@ class BenchLabTest {
         assertFalse(LAB.lab().hostA().run("ip", "-4", "addr", "show", "dev", "eth0").contains("198.51.100.100/"), "the bench left no VIP");
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void scaleReportsUpStatusAndDownAtEachCountWithTheBytesTheKernelSent(@TempDir Path dir) throws Exception {
+        Path html = dir.resolve("scale.html");
+        Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--scale", "0,3,20", "--cycles", "2", "--json",
+                "--report", html.toString()), BENCH_TIMEOUT_SECONDS);
+        assertEquals(0, result.exitCode, Launcher.describe(result));
+
+        List<Map<String, Object>> sections = (List<Map<String, Object>>) ((Map<String, Object>) JsonReader.parse(result.stdout)).get("sections");
+        List<String> titles = new java.util.ArrayList<>();
+        for (Map<String, Object> section : sections) {
+            titles.add((String) section.get("title"));
+        }
+        String others = " with N other addresses on eth0 and N on eth1";
+        assertEquals(List.of("Scale: up --probe-wait-ms 0 --garp-count 1" + others, "Scale: status" + others, "Scale: down" + others), titles);
+        long[] growthPerAddress = new long[sections.size()];
+        for (int s = 0; s < sections.size(); s++) {
+            assertEquals(List.of("N=0", "N=3", "N=20"), names(sections.get(s)));
+            long[] bytes = new long[3];
+            List<Map<String, Object>> series = (List<Map<String, Object>>) sections.get(s).get("series");
+            for (int i = 0; i < series.size(); i++) {
+                assertConsistent(series.get(i), 2);
+                bytes[i] = (Long) ((Map<String, Object>) series.get(i).get("values")).get("kernel bytes");
+            }
+            assertTrue(bytes[0] > 0 && bytes[0] < bytes[1] && bytes[1] < bytes[2], titles.get(s) + ": " + java.util.Arrays.toString(bytes));
+            assertEquals(0, (bytes[1] - bytes[0]) % 3, "the same bytes for each of eth0's 3 addresses: " + java.util.Arrays.toString(bytes));
+            growthPerAddress[s] = (bytes[1] - bytes[0]) / 3;
+            assertEquals(growthPerAddress[s] * 20, bytes[2] - bytes[0], "as many bytes more for each of 20: " + java.util.Arrays.toString(bytes));
+        }
+        assertEquals(2 * growthPerAddress[1], growthPerAddress[0], "up lists the addresses twice (inspect, verify), status once");
+        assertEquals(2 * growthPerAddress[1], growthPerAddress[2], "down lists the addresses twice (inspect, verify), status once");
+
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(html.toFile());
+        assertEquals(3, page.getElementsByTagName("svg").getLength(), "a chart per operation");
+        assertEquals(9, page.getElementsByTagName("rect").getLength(), "a box per count");
+        assertLabRemoved();
+    }
+
     @SuppressWarnings("unchecked")
     private static List<String> names(Map<String, Object> section) {
         List<String> names = new java.util.ArrayList<>();

@@ -173,6 +173,43 @@ class LinuxNetworkOsKernelTest {
         assertTrue(e.getMessage().contains("ERANGE (34)"), e.getMessage());
     }
 
+    /**
+     * NETLINK_GET_STRICT_CHK lets the kernel filter an address dump by interface: listing eth0 costs the same bytes
+     * with 0 and with 1,000 addresses on another interface. (Without it the kernel sends every interface's addresses
+     * and vipctl filters them itself: the list is the same, the bytes are not.)
+     */
+    @Test
+    void dumpOfOneInterfaceCarriesNoneOfAnotherInterfacesAddresses() throws Exception {
+        Root.assumeRoot();
+        lab = NamespaceLab.create();
+        lab.hostA().run("ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1-peer");
+        int others = 1000;
+
+        onHostA((os, eth0) -> {
+            NetInterface eth1 = os.resolve("eth1");
+            long alone = bytesOfListing(os, eth0);
+            int first = IpAddress.parseIpv4("198.18.0.1").ipv4Bits();
+            for (int i = 0; i < others; i++) {
+                os.add(eth1, new InterfaceAddress(IpAddress.ofIpv4Bits(first + i), 32, ""));
+            }
+            assertEquals(others, os.addresses(eth1).size());
+
+            assertEquals(alone, bytesOfListing(os, eth0), "the kernel sent eth0's addresses only, none of eth1's " + others);
+            assertTrue(bytesOfListing(os, eth1) > others * 50L, "eth1's own listing carries its " + others + " addresses");
+            return null;
+        });
+    }
+
+    /** Lists the interface's addresses, checks eth0's is the host's own alone, and returns what the kernel sent for it. */
+    private long bytesOfListing(LinuxNetworkOs os, NetInterface nic) throws OsException {
+        long before = os.bytesReceived();
+        List<InterfaceAddress> addresses = os.addresses(nic);
+        if (nic.name().equals(NamespaceLab.INTERFACE)) {
+            assertEquals(List.of(ownAddress()), addresses);
+        }
+        return os.bytesReceived() - before;
+    }
+
     /** Opens the OS in host A's namespace, resolves eth0, runs the test body, and closes the OS. */
     private <T> T onHostA(OnHostA<T> body) throws Exception {
         return NetworkNamespace.call(lab.hostA().namespace(), () -> {

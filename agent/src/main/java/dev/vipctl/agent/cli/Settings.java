@@ -68,6 +68,7 @@ public final class Settings {
     static final String COMPARE_SHELL = "compare-shell";
     static final String SWITCHOVERS = "switchovers";
     static final String ENDURANCE = "endurance";
+    static final String SCALE = "scale";
     static final String CSV = "csv";
     static final String REPORT = "report";
     static final String AGENT_DIR = "agent-dir";
@@ -85,8 +86,8 @@ public final class Settings {
     private static final List<String> DOCTOR_OPTIONS = List.of(INTERFACE, LOCK_DIR);
     /** No --json: the agent runs until stopped and reports in its log. */
     private static final List<String> AGENT_OPTIONS = List.of(INTERFACE, AGENT_DIR, AGENT_GROUP, LOG_FILE, QUIET, CONFIG);
-    private static final List<String> BENCH_OPTIONS = List.of(LAB, INTERFACE, VIP, COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS, ENDURANCE, JSON, CSV,
-            REPORT, CONFIG);
+    private static final List<String> BENCH_OPTIONS = List.of(LAB, INTERFACE, VIP, COMPARE_SHELL, CYCLES, RUNS, SWITCHOVERS, ENDURANCE, SCALE, JSON,
+            CSV, REPORT, CONFIG);
     /**
      * What a member of the resident agent's group may give with 'up' or 'down' (see {@link AgentProtocol}): nothing that
      * makes root read or write a file of the caller's choosing (--log-file, --config, --lock-dir) or lifts a safety
@@ -108,6 +109,8 @@ public final class Settings {
     static final int DEFAULT_CYCLES = 200;
     static final int DEFAULT_RUNS = 20;
     static final int DEFAULT_SWITCHOVERS = 10;
+    /** Per interface: 198.18.0.0/15 gives each of the two a /16 for the scale bench's other addresses. */
+    static final int MAX_SCALE = 10_000;
 
     static final Options OPTIONS = new Options()
             .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF").desc("network interface, e.g. eth0").build())
@@ -168,6 +171,10 @@ public final class Settings {
             .addOption(Option.builder().longOpt(ENDURANCE).hasArg().argName("N")
                     .desc("bench --lab: instead of the other measurements, N up/down requests, 100-1000000, through one resident agent,"
                             + " with its memory, descriptors, threads and files and the requests' times every N/10").build())
+            .addOption(Option.builder().longOpt(SCALE).hasArg().argName("N,N,...")
+                    .desc("bench --lab: instead of the other measurements, for each N (0-" + MAX_SCALE + ", increasing) the in-process cost of"
+                            + " up, status and down of one VIP with N other addresses on its interface and N on a second one, --cycles"
+                            + " times each").build())
             .addOption(Option.builder().longOpt(CSV).desc("bench: one summary row per series as CSV on stdout instead of the table").build())
             .addOption(Option.builder().longOpt(REPORT).hasArg().argName("FILE.html")
                     .desc("bench: also write an HTML page with an SVG latency chart per measurement").build())
@@ -366,6 +373,18 @@ public final class Settings {
                 }
             }
             bench.endurance = values.integer(ENDURANCE, 0, 100, 1_000_000);
+        }
+        if (values.has(SCALE)) {
+            if (!bench.lab) {
+                throw bad(values.source(SCALE) + " needs --lab: the bench adds the other addresses to a lab host");
+            }
+            for (String other : List.of(COMPARE_SHELL, RUNS, SWITCHOVERS, ENDURANCE)) {
+                if (values.has(other)) {
+                    throw bad(values.source(SCALE) + " replaces the other measurements, so " + values.source(other)
+                            + " would do nothing: drop one of them");
+                }
+            }
+            bench.scale = values.increasingIntegers(SCALE, 0, MAX_SCALE);
         }
         bench.json = values.flag(JSON);
         bench.csv = values.flag(CSV);
@@ -635,9 +654,23 @@ public final class Settings {
         /** A whole number within min-max, or the default when not given. */
         int integer(String key, int defaultValue, int min, int max) {
             String value = get(key);
-            if (value == null) {
-                return defaultValue;
+            return value == null ? defaultValue : number(key, value, min, max);
+        }
+
+        /** Comma-separated whole numbers within min-max, each larger than the one before. */
+        int[] increasingIntegers(String key, int min, int max) {
+            String[] values = get(key).split(",", -1);
+            int[] numbers = new int[values.length];
+            for (int i = 0; i < values.length; i++) {
+                numbers[i] = number(key, values[i].trim(), min, max);
+                if (i > 0 && numbers[i] <= numbers[i - 1]) {
+                    throw new IllegalArgumentException(source(key) + " " + get(key) + ": give the numbers in increasing order, each once");
+                }
             }
+            return numbers;
+        }
+
+        private int number(String key, String value, int min, int max) {
             String digits = value.startsWith("-") ? value.substring(1) : value;
             if (digits.isEmpty() || !IpAddress.isDecimal(digits)) {
                 throw new IllegalArgumentException(source(key) + " '" + value + "' is not a whole number");

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -138,6 +139,26 @@ class SettingsTest {
         assertEquals(2, onInterface.bench.runs);
         assertEquals(0, onInterface.bench.switchovers, "no client on a given interface");
         assertEquals(report, onInterface.bench.report);
+    }
+
+    @Test
+    void benchScaleTakesIncreasingCountsInTheLabOnly() throws Exception {
+        Settings scale = Settings.parse(new String[] {"bench", "--lab", "--scale", "0, 10,1000", "--cycles", "5"});
+        assertArrayEquals(new int[] {0, 10, 1000}, scale.bench.scale);
+        assertEquals(5, scale.bench.cycles);
+        assertNull(Settings.parse(new String[] {"bench", "--lab"}).bench.scale);
+
+        for (String[] bad : new String[][] {
+                {"--scale 10,1: give the numbers in increasing order, each once", "bench", "--lab", "--scale", "10,1"},
+                {"--scale 1,1: give the numbers in increasing order, each once", "bench", "--lab", "--scale", "1,1"},
+                {"is outside 0-10000", "bench", "--lab", "--scale", "1,10001"},
+                {"'' is not a whole number", "bench", "--lab", "--scale", "1,,2"},
+                {"--scale needs --lab", "bench", "--interface", "eth0", "--vip", "198.51.100.100/24", "--scale", "1"},
+                {"--scale replaces the other measurements, so --runs would do nothing", "bench", "--lab", "--scale", "1", "--runs", "2"}}) {
+            TakeoverException e = assertThrows(TakeoverException.class, () -> Settings.parse(java.util.Arrays.copyOfRange(bad, 1, bad.length)), bad[0]);
+            assertEquals(ExitCode.BAD_INPUT, e.exitCode());
+            assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
+        }
     }
 
     @Test
