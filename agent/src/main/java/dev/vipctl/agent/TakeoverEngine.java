@@ -39,9 +39,6 @@ public final class TakeoverEngine implements AutoCloseable {
         ArpLink open(String interfaceName) throws IOException;
     }
 
-    /** Probes sent by {@link #probe}: RFC 5227 PROBE_NUM, so one lost frame does not hide a holder. */
-    static final int PROBE_COMMAND_PROBES = 3;
-
     private final NetworkOs os;
     private final NetInterface nic;
     private final ArpLink link;
@@ -323,7 +320,7 @@ public final class TakeoverEngine implements AutoCloseable {
     }
 
     /**
-     * Who answers for the VIP right now: {@value #PROBE_COMMAND_PROBES} probes, each waiting the probe wait, and
+     * Who answers for the VIP right now: {@value ArpChecks#PROBE_NUM} probes, each waiting the probe wait, and
      * whether it is configured here (this host's kernel does not answer its own probes). One holder: OK; none:
      * {@link ExitCode#NOT_CONFIGURED}; more than one, this host included: {@link ExitCode#SPLIT_BRAIN}. Changes nothing.
      */
@@ -333,7 +330,7 @@ public final class TakeoverEngine implements AutoCloseable {
             throw new IllegalStateException("probe needs a probe wait above 0");
         }
         try {
-            for (int i = 0; i < PROBE_COMMAND_PROBES; i++) {
+            for (int i = 0; i < ArpChecks.PROBE_NUM; i++) {
                 ArpChecks.ProbeRound round = arp.probe(millisToNanos(checks.probeWaitMillis()));
                 for (Claimant answer : round.answers()) {
                     outcome.probeAnswer(answer.mac(), answer.firstNanos() - round.sentNanos());
@@ -353,7 +350,7 @@ public final class TakeoverEngine implements AutoCloseable {
                 + (outcome.probeAnswers().isEmpty() ? "" : " and ")) + String.join(", ", answered(outcome.probeAnswers()));
         if (holders == 0) {
             outcome.result(ExitCode.NOT_CONFIGURED, "nobody answers for " + vip + " on " + nic.name() + "'s segment ("
-                    + PROBE_COMMAND_PROBES + " probes, " + checks.probeWaitMillis() + " ms each), and it is not configured here");
+                    + ArpChecks.PROBE_NUM + " probes, " + checks.probeWaitMillis() + " ms each), and it is not configured here");
         } else if (holders > 1) {
             outcome.result(ExitCode.SPLIT_BRAIN, vip + " is held by " + who + " at once: split brain");
         } else {

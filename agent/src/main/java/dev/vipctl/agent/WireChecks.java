@@ -32,8 +32,9 @@ public final class WireChecks {
     }
 
     /**
-     * The holder's kernel answers at once: 1.7-3.7 ms in the namespace lab, a cold JVM's first probe included (README).
-     * 30 ms leaves a loaded host about ten times that, and it is paid once on every takeover where the VIP is free.
+     * The holder's kernel answered within 0.8 ms in the namespace lab, idle or loaded, a fresh JVM's first probe
+     * included (README, "Release check before up"). 30 ms gives the last of a round's three probes 10 ms, more than
+     * ten times that, and it is paid once on every takeover where the VIP is free.
      */
     public static final int DEFAULT_PROBE_WAIT_MILLIS = 30;
     /** Sub-second: a host that is releasing the VIP right now (its own 'down' running) gets its chance. */
@@ -54,8 +55,8 @@ public final class WireChecks {
     private final int defendMillis;
 
     /**
-     * @param probeWaitMillis   how long each probe listens for answers, 0-5000; 0 turns probing off (no release check,
-     *                          no verification on the wire, no peer question)
+     * @param probeWaitMillis   how long a probe (in the release check, a round of three) listens for answers, 0-5000;
+     *                          0 turns probing off (no release check, no verification on the wire, no peer question)
      * @param releaseWaitMillis how long to keep probing a held VIP for its release, 0-60000
      * @param verifyPeer        an address to ask for its MAC from the VIP after the takeover, or null
      * @param defendMillis      how long to stay and defend the VIP after the takeover, 0-600000

@@ -1,6 +1,7 @@
 package dev.vipctl.agent;
 
 import dev.vipctl.agent.arp.AnnouncementProfile;
+import dev.vipctl.agent.arp.ArpChecks;
 import dev.vipctl.agent.arp.ArpFrames;
 import dev.vipctl.agent.arp.ArpLink;
 import dev.vipctl.agent.arp.ArpPacket;
@@ -282,10 +283,13 @@ class TakeoverEngineTest {
         assertEquals(ExitCode.OK, outcome.exitCode());
         assertEquals(ReleaseCheck.State.FREE, outcome.releaseCheck().state());
         List<ArpPacket> sent = link.sentPackets();
-        assertEquals(3, sent.size());
-        assertTrue(sent.get(0).isProbe(), "release check first");
-        assertEquals(VIP.address(), sent.get(1).senderIp(), "then the announcement");
-        assertTrue(sent.get(2).isProbe(), "then the verification on the wire");
+        int checked = ArpChecks.PROBE_NUM;
+        assertEquals(checked + 2, sent.size());
+        for (int i = 0; i < checked; i++) {
+            assertTrue(sent.get(i).isProbe(), "release check first");
+        }
+        assertEquals(VIP.address(), sent.get(checked).senderIp(), "then the announcement");
+        assertTrue(sent.get(checked + 1).isProbe(), "then the verification on the wire");
         assertTrue(outcome.claimants().isEmpty());
     }
 
@@ -356,7 +360,8 @@ class TakeoverEngineTest {
 
         assertEquals(ExitCode.PEER_SILENT, outcome.exitCode());
         assertEquals(2, os.configured.size(), "the VIP stays");
-        assertEquals(1 + 1 + 1 + WireChecks.PEER_ATTEMPTS, link.sent.size(), "probe, announcement, probe, requests");
+        assertEquals(ArpChecks.PROBE_NUM + 1 + 1 + WireChecks.PEER_ATTEMPTS, link.sent.size(),
+                "release check, announcement, probe, requests");
     }
 
     @Test
@@ -364,7 +369,7 @@ class TakeoverEngineTest {
         withHostAddress();
         // Another host announces the VIP as soon as it sees our verification probe.
         int[] probes = {0};
-        link.with(sent -> sent.isProbe() && ++probes[0] == 2
+        link.with(sent -> sent.isProbe() && ++probes[0] == ArpChecks.PROBE_NUM + 1
                 ? List.of(ArpFrames.announcementRequest(OLD_PRIMARY, VIP.address())) : List.of());
         Outcome outcome = new Outcome();
         engineForUp(ONE_REQUEST, new WireChecks(WireChecks.OnConflict.FAIL, 2, 0, null, 20)).up(VIP, outcome, timings());
@@ -434,7 +439,7 @@ class TakeoverEngineTest {
 
         assertEquals(ExitCode.OK, outcome.exitCode());
         assertEquals(List.of(OLD_PRIMARY), List.copyOf(outcome.probeAnswers().keySet()));
-        assertEquals(TakeoverEngine.PROBE_COMMAND_PROBES, link.sent.size());
+        assertEquals(ArpChecks.PROBE_NUM, link.sent.size());
         assertTrue(outcome.message().contains("02:00:00:00:00:0c (answered in"), outcome.message());
         assertFalse(os.calls.contains("add " + VIP));
     }

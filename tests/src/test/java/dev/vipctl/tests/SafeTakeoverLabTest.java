@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The safe takeover on a real wire: the RFC 5227 release check before 'up' (free, released while waiting, still held
- * with --on-conflict fail or takeover), the verification after it, the defend window, --verify-peer and 'vipctl probe'.
+ * with --on-conflict fail or takeover, also when the holder's first reply is lost), the verification after it, the defend window, --verify-peer and 'vipctl probe'.
  * Each scenario runs the real launcher in the namespaces of one lab, and checks the exit code, the message, the JSON
  * and what the kernels really hold afterwards. Waits are bounded and synchronised on frames seen on the wire (tcpdump),
  * never on sleeps.
@@ -123,6 +123,39 @@ class SafeTakeoverLabTest {
         assertTrue(probe.stderr.contains(macA) && probe.stderr.contains(macB) && probe.stderr.contains("split brain"), probe.stderr);
     }
 
+    @Test
+    void aHolderWhoseFirstReplyIsLostIsStillFoundUnderBothPolicies() throws Exception {
+        LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
+        String before = addresses(LAB.lab().hostB());
+
+        Ran refused;
+        try (FirstReplyLost lost = FirstReplyLost.on(LAB.lab().hostA(), dir)) {
+            refused = up(LAB.lab().hostB(), "--on-conflict", "fail", "--json");
+            assertEquals(1, lost.dropped(), "host-a's kernel answered, and its first reply was dropped: " + refused.describe());
+        }
+        assertEquals(10, refused.exitCode, refused.describe());
+        Map<String, Object> json = refused.json();
+        assertEquals("held", at(json, "wire", "releaseCheck", "result"));
+        assertEquals(List.of(macA), at(json, "wire", "releaseCheck", "holders"));
+        assertEquals(false, at(json, "changed"));
+        assertEquals(before, addresses(LAB.lab().hostB()), "host-b unchanged");
+        assertTrue(holdsExactVip(LAB.lab().hostA()), "host-a still holds it: " + addresses(LAB.lab().hostA()));
+
+        Ran takeover;
+        try (FirstReplyLost lost = FirstReplyLost.on(LAB.lab().hostA(), dir)) {
+            takeover = up(LAB.lab().hostB(), "--json");
+            assertEquals(1, lost.dropped(), "host-a's kernel answered, and its first reply was dropped: " + takeover.describe());
+        }
+        assertEquals(11, takeover.exitCode, takeover.describe());
+        json = takeover.json();
+        assertEquals("held", at(json, "wire", "releaseCheck", "result"), "found before the takeover, not only after it");
+        assertEquals(List.of(macA), at(json, "wire", "releaseCheck", "holders"));
+        assertTrue(((List<?>) at(json, "warnings")).stream().anyMatch(w -> ((String) w).contains("conflict") && ((String) w).contains(macA)),
+                takeover.stdout);
+        assertTrue(holdsExactVip(LAB.lab().hostB()), addresses(LAB.lab().hostB()));
+        assertTrue(holdsExactVip(LAB.lab().hostA()), addresses(LAB.lab().hostA()));
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // 2. The old primary lets go while the new one probes.
 
@@ -155,12 +188,12 @@ class SafeTakeoverLabTest {
     // 3. Nobody holds the VIP.
 
     @Test
-    void aFreeVipIsTakenOverAfterOneUnansweredProbe() {
+    void aFreeVipIsTakenOverAfterThreeUnansweredProbes() {
         Ran ran = up(LAB.lab().hostB(), "--json");
         assertEquals(0, ran.exitCode, ran.describe());
         Map<String, Object> json = ran.json();
         assertEquals("free", at(json, "wire", "releaseCheck", "result"));
-        assertEquals(1L, at(json, "wire", "releaseCheck", "probes"));
+        assertEquals(3L, at(json, "wire", "releaseCheck", "probes"));
         assertEquals(List.of(), at(json, "wire", "releaseCheck", "holders"));
         assertEquals(List.of(), claimantMacs(json));
         assertEquals(List.of(), at(json, "warnings"));
@@ -403,6 +436,47 @@ class SafeTakeoverLabTest {
 
     private static boolean clientReachesVip() {
         return Shell.run(LAB.lab().client().command("ping", "-c", "1", "-W", "1", VIP_ADDRESS)).exitCode == 0;
+    }
+
+    /**
+     * An nftables rule in a host's namespace that drops the first ARP reply its kernel sends for the VIP and lets the
+     * later ones pass: one lost frame, made by the real kernel. Removed on close.
+     */
+    private static final class FirstReplyLost implements AutoCloseable {
+        private static final String TABLE = "vipctl_first_reply_lost";
+        /** The replies' running count starts at 0 ('numgen inc'), so only the first reply matches (in a million). */
+        private static final String RULESET = "table arp " + TABLE + " {\n"
+                + "  chain out {\n"
+                + "    type filter hook output priority 0; policy accept;\n"
+                + "    arp operation reply arp saddr ip " + VIP_ADDRESS + " numgen inc mod 1000000 0 counter drop\n"
+                + "  }\n"
+                + "}\n";
+        private static final Pattern DROPPED = Pattern.compile("counter packets (\\d+) bytes \\d+ drop");
+
+        private final NamespaceLab.Host host;
+
+        private FirstReplyLost(NamespaceLab.Host host) {
+            this.host = host;
+        }
+
+        static FirstReplyLost on(NamespaceLab.Host host, Path dir) throws IOException {
+            Path ruleset = Files.writeString(Files.createTempFile(dir, "first-reply-lost", ".nft"), RULESET);
+            host.run("nft", "-f", ruleset.toString());
+            return new FirstReplyLost(host);
+        }
+
+        /** Replies dropped so far. */
+        int dropped() {
+            String table = host.run("nft", "list", "table", "arp", TABLE);
+            Matcher counter = DROPPED.matcher(table);
+            assertTrue(counter.find(), table);
+            return Integer.parseInt(counter.group(1));
+        }
+
+        @Override
+        public void close() {
+            host.run("nft", "delete", "table", "arp", TABLE);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -21,8 +21,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ArpChecks {
     /**
-     * While a holder answers, the release check probes again this often at most (or each probe wait, if longer):
-     * a release is seen within 0.1 s, and a long release wait sends 10 probes a second, not one per probe wait.
+     * RFC 5227 §1.1 PROBE_NUM, 3: probes that must all go unanswered before the VIP counts as free, so that one lost
+     * frame (a probe or its answer) does not hide a holder. The release check and {@code vipctl probe} both send this
+     * many.
+     */
+    public static final int PROBE_NUM = 3;
+    /**
+     * The closest spacing of a release check's probes: the links wait in whole milliseconds (poll(2)), so a finer
+     * spacing would push the last probe to the end of the wait, with no time left for its answer.
+     */
+    static final long MIN_PROBE_SPACING_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * While a holder answers, the release check starts a round this often at most (or each probe wait, if longer):
+     * a release is seen within 0.1 s, and a long release wait sends 10 rounds a second, not one per probe wait.
      * RFC 5227's own spacing (PROBE_MIN 1 s) is for a host that is not in a hurry.
      */
     static final long REPROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -48,18 +59,19 @@ public final class ArpChecks {
     }
 
     /**
-     * The release check before a takeover: probe; if another MAC answers within {@code probeWaitNanos}, probe again
-     * (each {@link #REPROBE_INTERVAL_NANOS} or probe wait, whichever is longer, listening in between) until a probe goes
-     * unanswered (the holder released it) or {@code releaseWaitNanos} has passed since the first probe (it still holds
-     * it). A release wait of 0 means one probe.
+     * The release check before a takeover: one {@linkplain #probeRound round} of {@value #PROBE_NUM} probes within
+     * {@code probeWaitNanos}; if another MAC answers any of them, another round (each {@link #REPROBE_INTERVAL_NANOS}
+     * or probe wait, whichever is longer, listening in between) until a whole round goes unanswered (the holder
+     * released it) or {@code releaseWaitNanos} has passed since the first probe (it still holds it). A release wait
+     * of 0 means one round.
      */
     public ReleaseCheck releaseCheck(long probeWaitNanos, long releaseWaitNanos) throws IOException {
         long start = clock.nanoTime();
         Map<MacAddress, Claimant> everAnswered = new LinkedHashMap<>();
         int probes = 0;
         while (true) {
-            ProbeRound round = probe(probeWaitNanos);
-            probes++;
+            ProbeRound round = probeRound(probeWaitNanos);
+            probes += PROBE_NUM;
             if (round.answers().isEmpty()) {
                 return new ReleaseCheck(everAnswered.isEmpty() ? ReleaseCheck.State.FREE : ReleaseCheck.State.RELEASED,
                         new ArrayList<>(everAnswered.values()), probes, probeWaitNanos);
@@ -70,9 +82,29 @@ public final class ArpChecks {
             if (clock.nanoTime() - start >= releaseWaitNanos) {
                 return new ReleaseCheck(ReleaseCheck.State.HELD, round.answers(), probes, probeWaitNanos);
             }
-            long nextProbe = Math.min(round.sentNanos() + REPROBE_INTERVAL_NANOS, start + releaseWaitNanos);
-            listen(nextProbe, new LinkedHashMap<>(), null, false);
+            long nextRound = Math.min(round.sentNanos() + REPROBE_INTERVAL_NANOS, start + releaseWaitNanos);
+            listen(nextRound, new LinkedHashMap<>(), null, false);
         }
+    }
+
+    /**
+     * Sends {@value #PROBE_NUM} probes spread over {@code waitNanos}, at 0, w/{@value #PROBE_NUM},
+     * 2w/{@value #PROBE_NUM}..., listening throughout, and collects every other MAC that claims the VIP until
+     * {@code waitNanos} after the first: a free VIP costs one wait, and a holder is found if it answers any probe
+     * before the wait ends. When that spacing would be under {@link #MIN_PROBE_SPACING_NANOS} (a wait under
+     * {@value #PROBE_NUM} ms), the probes go back to back at the start, so each still has the whole wait.
+     */
+    ProbeRound probeRound(long waitNanos) throws IOException {
+        long spacing = waitNanos / PROBE_NUM < MIN_PROBE_SPACING_NANOS ? 0 : waitNanos / PROBE_NUM;
+        Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
+        link.send(probe);
+        long sent = clock.nanoTime();
+        for (int i = 1; i < PROBE_NUM; i++) {
+            listen(sent + i * spacing, claims, null, false);
+            link.send(probe);
+        }
+        listen(sent + waitNanos, claims, null, false);
+        return new ProbeRound(sent, new ArrayList<>(claims.values()));
     }
 
     /** Sends one probe and collects every other MAC that claims the VIP within {@code waitNanos}. */
@@ -84,7 +116,7 @@ public final class ArpChecks {
         return new ProbeRound(sent, new ArrayList<>(claims.values()));
     }
 
-    /** One probe and its answers. */
+    /** The probes of one {@link #probe} or {@link #probeRound} and their answers. */
     public static final class ProbeRound {
         private final long sentNanos;
         private final List<Claimant> answers;
@@ -94,7 +126,7 @@ public final class ArpChecks {
             this.answers = answers;
         }
 
-        /** {@link System#nanoTime()} right after the probe was handed to the link. */
+        /** {@link System#nanoTime()} right after the (first) probe was handed to the link. */
         public long sentNanos() {
             return sentNanos;
         }

@@ -6,11 +6,11 @@ import java.util.Locale;
 /** What the release check before a takeover found: who answered the VIP's probes, and whether they stopped. */
 public final class ReleaseCheck {
     public enum State {
-        /** The first probe went unanswered. */
+        /** The first round went unanswered: {@value ArpChecks#PROBE_NUM} probes within one probe wait. */
         FREE,
-        /** Answered at first, then a probe went unanswered within the release wait: the holder let go. */
+        /** Answered at first, then a whole round went unanswered within the release wait: the holder let go. */
         RELEASED,
-        /** Still answered when the release wait ran out. */
+        /** A probe of the last round was still answered when the release wait ran out. */
         HELD;
 
         public String word() {
@@ -39,6 +39,7 @@ public final class ReleaseCheck {
         return holders;
     }
 
+    /** Probes sent, over all rounds. */
     public int probes() {
         return probes;
     }
@@ -47,9 +48,9 @@ public final class ReleaseCheck {
     public String describe() {
         switch (state) {
             case FREE:
-                return "free (no answer to a probe within " + probeWaitNanos / 1_000_000 + " ms)";
+                return "free (no answer to " + ArpChecks.PROBE_NUM + " probes within " + probeWaitNanos / 1_000_000 + " ms)";
             case RELEASED:
-                return "released while waiting (answered by " + String.join(", ", Claimant.macs(holders)) + " at first; probe " + probes + " went unanswered)";
+                return "released while waiting (answered by " + String.join(", ", Claimant.macs(holders)) + " at first; the last " + ArpChecks.PROBE_NUM + " of " + probes + " probes went unanswered)";
             default:
                 return "still held by " + String.join(", ", Claimant.macs(holders)) + " after " + probes + " probes";
         }

@@ -3,7 +3,10 @@ package dev.vipctl.agent.arp;
 import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +32,75 @@ class ArpChecksTest {
     private final ArpChecks checks = new ArpChecks(link, OURS, VIP, clock);
 
     @Test
-    void aFreeVipTakesOneUnansweredProbe() throws Exception {
+    void aFreeVipNeedsThreeUnansweredProbesSpacedWithinOneProbeWait() throws Exception {
+        List<Long> sentAt = recordSendTimes();
         long start = clock.now;
         ReleaseCheck check = checks.releaseCheck(30 * MS, 500 * MS);
 
         assertEquals(ReleaseCheck.State.FREE, check.state());
-        assertEquals(1, check.probes());
+        assertEquals(3, check.probes());
         assertTrue(check.holders().isEmpty());
-        assertEquals(30 * MS, clock.now - start, "one probe wait");
-        ArpPacket probe = link.sentPackets().get(0);
-        assertTrue(probe.isProbe());
-        assertEquals(OURS, probe.senderMac());
-        assertEquals(NONE, probe.senderIp());
-        assertEquals(VIP, probe.targetIp());
+        assertEquals(List.of(start, start + 10 * MS, start + 20 * MS), sentAt, "at 0, w/3 and 2w/3 of the wait");
+        assertEquals(30 * MS, clock.now - start, "one probe wait in all");
+        for (ArpPacket probe : link.sentPackets()) {
+            assertTrue(probe.isProbe());
+            assertEquals(OURS, probe.senderMac());
+            assertEquals(NONE, probe.senderIp());
+            assertEquals(VIP, probe.targetIp());
+        }
+    }
+
+    @ParameterizedTest(name = "only probe {0} is answered")
+    @ValueSource(ints = {1, 2, 3})
+    void anAnswerToAnyOneOfTheThreeProbesIsHeld(int answered) throws Exception {
+        answerOnly(answered);
+        long start = clock.now;
+        ReleaseCheck check = checks.releaseCheck(30 * MS, 0);
+
+        assertEquals(ReleaseCheck.State.HELD, check.state());
+        assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
+        assertEquals(3, check.probes(), "a release wait of 0 means one round");
+        assertEquals(30 * MS, clock.now - start);
+    }
+
+    @Test
+    void aLateAnswerWithinTheWaitIsHeldAndOneAfterItIsNot() throws Exception {
+        // A slow holder answers only the second probe (sent at 10 ms), 15 ms late: past that probe's third of the wait,
+        // within the wait.
+        int[] frames = {0};
+        link.with(sent -> {
+            if (++frames[0] == 2) {
+                link.arriveAt(clock.now + 15 * MS, ScriptedArpLink.reply(OLD_PRIMARY, VIP, OURS, NONE));
+            }
+            return List.of();
+        });
+        ReleaseCheck late = checks.releaseCheck(30 * MS, 0);
+        assertEquals(ReleaseCheck.State.HELD, late.state());
+        assertEquals(List.of(OLD_PRIMARY), macs(late.holders()));
+
+        // The first probe's answer, 25 ms late, also counts; 31 ms late, after the wait, it does not.
+        long start = clock.now;
+        link.arriveAt(start + 25 * MS, ScriptedArpLink.reply(OLD_PRIMARY, VIP, OURS, NONE));
+        assertEquals(ReleaseCheck.State.HELD, checks.releaseCheck(30 * MS, 0).state());
+        start = clock.now;
+        link.arriveAt(start + 31 * MS, ScriptedArpLink.reply(OLD_PRIMARY, VIP, OURS, NONE));
+        assertEquals(ReleaseCheck.State.FREE, checks.releaseCheck(30 * MS, 0).state(), "after the wait: not seen");
+    }
+
+    @Test
+    void aWaitTooShortToSpaceTheProbesSendsThemBackToBack() throws Exception {
+        List<Long> sentAt = recordSendTimes();
+        long start = clock.now;
+        ReleaseCheck check = checks.releaseCheck(2 * MS, 0);
+
+        assertEquals(3, check.probes());
+        assertEquals(List.of(start, start, start), sentAt, "a third of 2 ms is under the links' 1 ms: all three at once");
+        assertEquals(2 * MS, clock.now - start);
+
+        sentAt.clear();
+        long next = clock.now;
+        checks.releaseCheck(3 * MS, 0);
+        assertEquals(List.of(next, next + MS, next + 2 * MS), sentAt, "3 ms: 1 ms apart");
     }
 
     @Test
@@ -52,33 +111,38 @@ class ArpChecksTest {
 
         assertEquals(ReleaseCheck.State.HELD, check.state());
         assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
-        // Re-probes are spaced by the re-probe interval (100 ms), not by the 30 ms probe wait: probes at 0 and 100 ms.
-        assertEquals(2, check.probes());
-        assertEquals(2, link.sent.size());
-        assertEquals(130 * MS, clock.now - start, "the release wait, then the last probe's wait");
-    }
-
-    @Test
-    void aReleaseWaitOfZeroMeansOneProbe() throws Exception {
-        link.with(ScriptedArpLink.holder(OLD_PRIMARY, VIP));
-        ReleaseCheck check = checks.releaseCheck(30 * MS, 0);
-
-        assertEquals(ReleaseCheck.State.HELD, check.state());
-        assertEquals(1, check.probes());
+        // Rounds are spaced by the re-probe interval (100 ms), not by the 30 ms probe wait: rounds at 0 and 100 ms.
+        assertEquals(6, check.probes());
+        assertEquals(6, link.sent.size());
+        assertEquals(130 * MS, clock.now - start, "the release wait, then the last round's wait");
     }
 
     @Test
     void aHolderThatLetsGoWhileWeWaitMakesItReleased() throws Exception {
         ScriptedArpLink.Host holder = ScriptedArpLink.holder(OLD_PRIMARY, VIP);
         int[] probes = {0};
-        link.with(sent -> ++probes[0] <= 3 ? holder.react(sent) : List.of());
+        link.with(sent -> ++probes[0] <= 9 ? holder.react(sent) : List.of());
         long start = clock.now;
         ReleaseCheck check = checks.releaseCheck(30 * MS, 500 * MS);
 
         assertEquals(ReleaseCheck.State.RELEASED, check.state());
-        assertEquals(4, check.probes());
-        assertEquals(330 * MS, clock.now - start, "the fourth probe, at 300 ms, went unanswered");
+        assertEquals(12, check.probes());
+        assertEquals(330 * MS, clock.now - start, "the fourth round, at 300 ms, went unanswered");
         assertEquals(List.of(OLD_PRIMARY), macs(check.holders()));
+    }
+
+    @Test
+    void aReleaseNeedsAWholeRoundUnansweredToo() throws Exception {
+        ScriptedArpLink.Host holder = ScriptedArpLink.holder(OLD_PRIMARY, VIP);
+        int[] probes = {0};
+        // The first round answered; of the second, only its last probe (the first two answers lost); then let go.
+        link.with(sent -> ++probes[0] <= 3 || probes[0] == 6 ? holder.react(sent) : List.of());
+        long start = clock.now;
+        ReleaseCheck check = checks.releaseCheck(30 * MS, 500 * MS);
+
+        assertEquals(ReleaseCheck.State.RELEASED, check.state());
+        assertEquals(9, check.probes(), "the second round still counts as held");
+        assertEquals(230 * MS, clock.now - start, "released by the third round, at 200 ms");
     }
 
     @Test
@@ -168,6 +232,23 @@ class ArpChecksTest {
         Announcement announcement = new Announcement(OURS, VIP, new AnnouncementProfile(1, 0, GarpMode.BOTH));
         assertEquals(0, checks.defend(clock.now + 3000 * MS, announcement, new LinkedHashMap<>()));
         assertTrue(link.sent.isEmpty());
+    }
+
+    /** The fake clock's time at each frame sent, from now on. */
+    private List<Long> recordSendTimes() {
+        List<Long> sentAt = new ArrayList<>();
+        link.with(sent -> {
+            sentAt.add(clock.now);
+            return List.of();
+        });
+        return sentAt;
+    }
+
+    /** The old primary answers only our {@code n}th frame: the other answers are lost. */
+    private void answerOnly(int n) {
+        ScriptedArpLink.Host holder = ScriptedArpLink.holder(OLD_PRIMARY, VIP);
+        int[] frames = {0};
+        link.with(sent -> ++frames[0] == n ? holder.react(sent) : List.of());
     }
 
     private static List<MacAddress> macs(List<Claimant> claimants) {
