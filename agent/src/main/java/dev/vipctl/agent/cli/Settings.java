@@ -129,7 +129,8 @@ public final class Settings {
                     .desc("up: when another MAC still holds the VIP after --release-wait-ms: takeover (default; take it over"
                             + " and report the MAC) or fail (change nothing, exit " + ExitCode.CONFLICT.code() + ")").build())
             .addOption(Option.builder().longOpt(PROBE_WAIT).hasArg().argName("MS")
-                    .desc("up, probe: how long each ARP probe for the VIP listens for answers, 0-" + WireChecks.MAX_PROBE_WAIT_MILLIS
+                    .desc("up, probe: how long vipctl listens for answers to its ARP probes for the VIP (up's release check: three"
+                            + " probes spread over one wait; probe: three waits of one probe each), 0-" + WireChecks.MAX_PROBE_WAIT_MILLIS
                             + " (default " + WireChecks.DEFAULT_PROBE_WAIT_MILLIS + " for up, " + DEFAULT_PROBE_COMMAND_WAIT_MILLIS
                             + " for probe); up: 0 turns the release check and the verification on the wire off").build())
             .addOption(Option.builder().longOpt(RELEASE_WAIT).hasArg().argName("MS")
