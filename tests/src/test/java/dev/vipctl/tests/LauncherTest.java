@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +80,38 @@ class LauncherTest {
         assertEquals(0, cache.exitCode, Launcher.describe(cache));
         assertTrue(cache.stdout.matches("vipctl: start-up cache for Java 25[^\\n]*\\.aot\\n"), cache.stdout);
         assertClassesComeFromTheCache(jdk25, "-XX:AOTMode=on");
+    }
+
+    /** The bounds of a one-shot command's JVM (README: Memory), as the JVM took them: its final flags, on each JDK. */
+    @Test
+    void aNewUpProcessRunsInABoundedJvm() {
+        Root.assumeRoot();
+        Launcher.assertPackaged();
+        List<List<String>> javas = new ArrayList<>(List.of(List.of()));
+        if (Files.isExecutable(JDK_25.resolve("bin/java"))) {
+            javas.add(List.of("JAVA_HOME=" + JDK_25));
+        }
+        try (NamespaceLab lab = NamespaceLab.create()) {
+            for (List<String> java : javas) {
+                List<String> command = new ArrayList<>(List.of("env", "VIPCTL_NO_AGENT=1", "VIPCTL_JAVA_OPTS=-XX:+PrintFlagsFinal"));
+                command.addAll(java);
+                command.addAll(List.of(Launcher.PATH.toString(), "up", "--interface", "eth0", "--vip", NamespaceLab.VIP_WITH_PREFIX,
+                        "--garp-count", "1", "--probe-wait-ms", "0"));
+                Shell.Result result = Shell.run(lab.hostA().command(command.toArray(new String[0])));
+                assertEquals(0, result.exitCode, Launcher.describe(result));
+                assertEquals(96L << 20, finalFlag(result.stdout, "MaxHeapSize"), java.toString());
+                assertEquals(512, finalFlag(result.stdout, "ThreadStackSize"), java + ": -Xss in KB");
+                assertEquals(48L << 20, finalFlag(result.stdout, "MaxMetaspaceSize"), java.toString());
+                assertEquals(16L << 20, finalFlag(result.stdout, "ReservedCodeCacheSize"), java.toString());
+            }
+        }
+    }
+
+    /** A flag's value in -XX:+PrintFlagsFinal's table. */
+    private static long finalFlag(String flags, String name) {
+        Matcher value = Pattern.compile("\\s" + name + "\\s+= (\\d+)\\s").matcher(flags);
+        assertTrue(value.find(), name + " in the final flags:\n" + flags);
+        return Long.parseLong(value.group(1));
     }
 
     /** {@code strict} makes a cache that cannot be mapped an error instead of a silent slow start. */

@@ -543,6 +543,9 @@ public final class Main {
         return json;
     }
 
+    // Commons CLI 1.10 deprecated this HelpFormatter for org.apache.commons.cli.help's, which prints the options as a
+    // table with a "Since" column: a different --help for the same content.
+    @SuppressWarnings("deprecation")
     private void printHelp() {
         String header = "\nAdds, removes or reports a virtual IP with native calls, announces it with gratuitous ARP,\n"
                 + "and checks on the wire that no other host holds it.\n"

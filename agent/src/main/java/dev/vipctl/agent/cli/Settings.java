@@ -113,74 +113,74 @@ public final class Settings {
     static final int MAX_SCALE = 10_000;
 
     static final Options OPTIONS = new Options()
-            .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF").desc("network interface, e.g. eth0").build())
+            .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF").desc("network interface, e.g. eth0").get())
             .addOption(Option.builder().longOpt(VIP).hasArg().argName("A.B.C.D[/P]")
-                    .desc("the virtual IP; 'up' and 'down' need the prefix length, 'status' and 'probe' do not").build())
+                    .desc("the virtual IP; 'up' and 'down' need the prefix length, 'status' and 'probe' do not").get())
             .addOption(Option.builder().longOpt(LABEL).hasArg().argName("IF:tag")
-                    .desc("up: sub-interface label, at most 15 characters (default IF:1, like 'ifconfig eth0:1')").build())
+                    .desc("up: sub-interface label, at most 15 characters (default IF:1, like 'ifconfig eth0:1')").get())
             .addOption(Option.builder().longOpt(GARP_COUNT).hasArg().argName("N")
-                    .desc("up: gratuitous ARP rounds, 0-100; 0 announces nothing (default " + AnnouncementProfile.DEFAULT.count() + ")").build())
+                    .desc("up: gratuitous ARP rounds, 0-100; 0 announces nothing (default " + AnnouncementProfile.DEFAULT.count() + ")").get())
             .addOption(Option.builder().longOpt(GARP_INTERVAL).hasArg().argName("MS")
-                    .desc("up: pause between rounds, 0-10000 ms (default " + AnnouncementProfile.DEFAULT.intervalMillis() + ")").build())
+                    .desc("up: pause between rounds, 0-10000 ms (default " + AnnouncementProfile.DEFAULT.intervalMillis() + ")").get())
             .addOption(Option.builder().longOpt(GARP_MODE).hasArg().argName("MODE")
                     .desc("up: request | reply | both: ARP Request, Reply (THA = own MAC), or one of each per round (default "
-                            + AnnouncementProfile.DEFAULT.mode().name().toLowerCase(Locale.ROOT) + ")").build())
+                            + AnnouncementProfile.DEFAULT.mode().name().toLowerCase(Locale.ROOT) + ")").get())
             .addOption(Option.builder().longOpt(ON_CONFLICT).hasArg().argName("POLICY")
                     .desc("up: when another MAC still holds the VIP after --release-wait-ms: takeover (default; take it over"
-                            + " and report the MAC) or fail (change nothing, exit " + ExitCode.CONFLICT.code() + ")").build())
+                            + " and report the MAC) or fail (change nothing, exit " + ExitCode.CONFLICT.code() + ")").get())
             .addOption(Option.builder().longOpt(PROBE_WAIT).hasArg().argName("MS")
                     .desc("up, probe: how long vipctl listens for answers to its ARP probes for the VIP (up's release check: three"
                             + " probes spread over one wait; probe: three waits of one probe each), 0-" + WireChecks.MAX_PROBE_WAIT_MILLIS
                             + " (default " + WireChecks.DEFAULT_PROBE_WAIT_MILLIS + " for up, " + DEFAULT_PROBE_COMMAND_WAIT_MILLIS
-                            + " for probe); up: 0 turns the release check and the verification on the wire off").build())
+                            + " for probe); up: 0 turns the release check and the verification on the wire off").get())
             .addOption(Option.builder().longOpt(RELEASE_WAIT).hasArg().argName("MS")
                     .desc("up: while another MAC answers for the VIP, keep probing this long for it to let go, 0-"
-                            + WireChecks.MAX_RELEASE_WAIT_MILLIS + " (default " + WireChecks.DEFAULT_RELEASE_WAIT_MILLIS + ")").build())
+                            + WireChecks.MAX_RELEASE_WAIT_MILLIS + " (default " + WireChecks.DEFAULT_RELEASE_WAIT_MILLIS + ")").get())
             .addOption(Option.builder().longOpt(VERIFY_PEER).hasArg().argName("A.B.C.D")
                     .desc("up: after the takeover, ask this address in the VIP's subnet (e.g. the gateway) for its MAC from the VIP;"
-                            + " no answer: exit " + ExitCode.PEER_SILENT.code()).build())
+                            + " no answer: exit " + ExitCode.PEER_SILENT.code()).get())
             .addOption(Option.builder().longOpt(DEFEND).hasArg().argName("MS")
                     .desc("up: stay this long after the takeover, answer any other MAC's claim on the VIP with a fresh"
-                            + " announcement (at most once per 10 s) and report it, 0-" + WireChecks.MAX_DEFEND_MILLIS + " (default 0)").build())
+                            + " announcement (at most once per 10 s) and report it, 0-" + WireChecks.MAX_DEFEND_MILLIS + " (default 0)").get())
             .addOption(Option.builder().longOpt(FORCE)
-                    .desc("down: remove the address even if it is the interface's own or was not named with its prefix").build())
+                    .desc("down: remove the address even if it is the interface's own or was not named with its prefix").get())
             .addOption(Option.builder().longOpt(LOCK_TIMEOUT).hasArg().argName("MS")
                     .desc("up, down: wait at most this long for another vipctl working on the same VIP, 0-" + MAX_LOCK_TIMEOUT_MILLIS
-                            + " (default " + DEFAULT_LOCK_TIMEOUT_MILLIS + "); then exit " + ExitCode.LOCK_TIMEOUT.code()).build())
+                            + " (default " + DEFAULT_LOCK_TIMEOUT_MILLIS + "); then exit " + ExitCode.LOCK_TIMEOUT.code()).get())
             .addOption(Option.builder().longOpt(LOCK_DIR).hasArg().argName("DIR")
-                    .desc("up, down: directory of the per-VIP lock files (default " + VipLock.DEFAULT_DIRECTORY + ")").build())
+                    .desc("up, down: directory of the per-VIP lock files (default " + VipLock.DEFAULT_DIRECTORY + ")").get())
             .addOption(Option.builder().longOpt(AGENT_DIR).hasArg().argName("DIR")
                     .desc("agent: directory of its request FIFO, where the launcher finds it (default " + DEFAULT_AGENT_DIRECTORY
-                            + ", or $VIPCTL_AGENT_DIR)").build())
+                            + ", or $VIPCTL_AGENT_DIR)").get())
             .addOption(Option.builder().longOpt(AGENT_GROUP).hasArg().argName("GROUP")
-                    .desc("agent: members of this group may hand it requests too (default: root only)").build())
-            .addOption(Option.builder().longOpt(JSON).desc("print one JSON object with the outcome and per-phase timings (µs) on stdout").build())
-            .addOption(Option.builder().longOpt(LOG_FILE).hasArg().argName("PATH").desc("append timestamped lines about this run to PATH").build())
-            .addOption(Option.builder("q").longOpt(QUIET).desc("print nothing on success (errors still go to stderr)").build())
+                    .desc("agent: members of this group may hand it requests too (default: root only)").get())
+            .addOption(Option.builder().longOpt(JSON).desc("print one JSON object with the outcome and per-phase timings (µs) on stdout").get())
+            .addOption(Option.builder().longOpt(LOG_FILE).hasArg().argName("PATH").desc("append timestamped lines about this run to PATH").get())
+            .addOption(Option.builder("q").longOpt(QUIET).desc("print nothing on success (errors still go to stderr)").get())
             .addOption(Option.builder("c").longOpt(CONFIG).hasArg().argName("FILE")
-                    .desc("read settings from a properties file; keys are the long option names (interface=eth0); the command line wins").build())
-            .addOption(Option.builder().longOpt(LAB).desc("bench: in a throwaway namespace lab (else on --interface with --vip)").build())
+                    .desc("read settings from a properties file; keys are the long option names (interface=eth0); the command line wins").get())
+            .addOption(Option.builder().longOpt(LAB).desc("bench: in a throwaway namespace lab (else on --interface with --vip)").get())
             .addOption(Option.builder().longOpt(COMPARE_SHELL)
-                    .desc("bench: also time the old ways (ip addr add + arping -U; ifconfig where present), side by side").build())
+                    .desc("bench: also time the old ways (ip addr add + arping -U; ifconfig where present), side by side").get())
             .addOption(Option.builder().longOpt(CYCLES).hasArg().argName("N")
-                    .desc("bench: in-process up/down cycles, 1-100000 (default " + DEFAULT_CYCLES + ")").build())
+                    .desc("bench: in-process up/down cycles, 1-100000 (default " + DEFAULT_CYCLES + ")").get())
             .addOption(Option.builder().longOpt(RUNS).hasArg().argName("N")
-                    .desc("bench: whole-process up/down runs per way, 1-1000 (default " + DEFAULT_RUNS + ")").build())
+                    .desc("bench: whole-process up/down runs per way, 1-1000 (default " + DEFAULT_RUNS + ")").get())
             .addOption(Option.builder().longOpt(SWITCHOVERS).hasArg().argName("N")
                     .desc("bench --lab: switchovers per way while a client sends to the VIP every 1 ms, 0-1000 (default "
-                            + DEFAULT_SWITCHOVERS + "; 0 skips the blackout)").build())
+                            + DEFAULT_SWITCHOVERS + "; 0 skips the blackout)").get())
             .addOption(Option.builder().longOpt(ENDURANCE).hasArg().argName("N")
                     .desc("bench --lab: instead of the other measurements, N up/down requests, 100-1000000, through one resident agent,"
-                            + " with its memory, descriptors, threads and files and the requests' times every N/10").build())
+                            + " with its memory, descriptors, threads and files and the requests' times every N/10").get())
             .addOption(Option.builder().longOpt(SCALE).hasArg().argName("N,N,...")
                     .desc("bench --lab: instead of the other measurements, for each N (0-" + MAX_SCALE + ", increasing) the in-process cost of"
                             + " up, status and down of one VIP with N other addresses on its interface and N on a second one, --cycles"
-                            + " times each").build())
-            .addOption(Option.builder().longOpt(CSV).desc("bench: one summary row per series as CSV on stdout instead of the table").build())
+                            + " times each").get())
+            .addOption(Option.builder().longOpt(CSV).desc("bench: one summary row per series as CSV on stdout instead of the table").get())
             .addOption(Option.builder().longOpt(REPORT).hasArg().argName("FILE.html")
-                    .desc("bench: also write an HTML page with an SVG latency chart per measurement").build())
-            .addOption(Option.builder("h").longOpt(HELP).desc("print this help").build())
-            .addOption(Option.builder().longOpt(VERSION).desc("print the version").build());
+                    .desc("bench: also write an HTML page with an SVG latency chart per measurement").get())
+            .addOption(Option.builder("h").longOpt(HELP).desc("print this help").get())
+            .addOption(Option.builder().longOpt(VERSION).desc("print the version").get());
 
     // Set once by parse(); what a command does not take stays at its zero value.
     Command command;
