@@ -61,7 +61,7 @@ public enum ExitCode {
     public static String table() {
         StringBuilder text = new StringBuilder("Exit codes:\n");
         for (ExitCode exitCode : values()) {
-            text.append(String.format("  %d  %s%n", exitCode.code, exitCode.meaning));
+            text.append(String.format("  %2d  %s%n", exitCode.code, exitCode.meaning));
         }
         return text.toString();
     }

@@ -19,7 +19,6 @@ import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.MacAddress;
 import dev.vipctl.os.posix.LibC;
-import org.apache.commons.cli.HelpFormatter;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -543,30 +542,8 @@ public final class Main {
         return json;
     }
 
-    // Commons CLI 1.10 deprecated this HelpFormatter for org.apache.commons.cli.help's, which prints the options as a
-    // table with a "Since" column: a different --help for the same content.
-    @SuppressWarnings("deprecation")
     private void printHelp() {
-        String header = "\nAdds, removes or reports a virtual IP with native calls, announces it with gratuitous ARP,\n"
-                + "and checks on the wire that no other host holds it.\n"
-                + "Commands:\n"
-                + "  up     --interface IF --vip A.B.C.D/P [--label IF:tag]  probe, add, verify, announce, probe again\n"
-                + "  down   --interface IF --vip A.B.C.D/P   remove exactly that address, verify it is gone\n"
-                + "  status --interface IF --vip A.B.C.D     is it configured here (prefix, label, flags)?\n"
-                + "  probe  --interface IF --vip A.B.C.D     who answers for it on the segment right now (MACs, times)?\n"
-                + "  doctor --interface IF                   privileges, libpcap, link, sysctls: what stops up\n"
-                + "  agent  --interface IF                   stay resident: the launcher hands it up/down, no JVM start\n"
-                + "  cache                                   (launcher) build this Java runtime's start-up cache\n"
-                + "  demo                                    move a VIP between two hosts in a throwaway lab\n"
-                + "  bench  --lab | --interface IF --vip A.B.C.D/P [--compare-shell]   time up/down, and the old ways\n"
-                + "'up' when already up and 'down' when already down succeed; 'up' still announces.\n"
-                + "'up' and 'down' on one VIP wait for each other (--lock-timeout-ms).\n"
-                + "'down' refuses the interface's own address (primary, unlabelled) unless --force.\n\nOptions:\n";
-        String footer = "\n" + ExitCode.table() + "\nConfig file (--config): a properties file with the long option names as keys,\n"
-                + "e.g. interface=eth0, vip=198.51.100.100/24, label=eth0:1, garp-count=3, log-file=/var/log/vipctl.log.\n";
-        PrintWriter writer = new PrintWriter(out);
-        new HelpFormatter().printHelp(writer, 100, "vipctl up|down|status|probe|doctor|agent|demo|bench [options]", header, Settings.OPTIONS, 2, 2, footer, false);
-        writer.flush();
+        Usage.printHelp(new PrintWriter(out));
     }
 
     private static String version() {
