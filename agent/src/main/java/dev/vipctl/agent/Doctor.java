@@ -188,7 +188,7 @@ public final class Doctor {
     }
 
     /**
-     * CAP_NET_ADMIN adds and removes addresses, CAP_NET_RAW sends the announcement (NATIVE_APIS.md §1.8). Returns why
+     * CAP_NET_ADMIN adds and removes addresses, CAP_NET_RAW sends the announcement (docs/linux.md#privileges). Returns why
      * raw frames cannot be sent, or null.
      */
     private String checkPrivileges() {
@@ -386,7 +386,7 @@ public final class Doctor {
     }
 
     /**
-     * IN_DEV_ORCONF. Off, removing a subnet's primary address deletes all its secondaries (NATIVE_APIS.md §1.5): a VIP
+     * IN_DEV_ORCONF. Off, removing a subnet's primary address deletes all its secondaries (docs/linux.md#primary-and-secondary-addresses): a VIP
      * added in the host's subnet goes with the host's own address, whoever removes it (DHCP, a network manager).
      */
     private Finding judgePromoteSecondaries(int all, int own) {
@@ -405,7 +405,7 @@ public final class Doctor {
     /**
      * IN_DEV_MAXCONF (IN_DEV_ORCONF before the value 2 was added, which agrees for 0 and 1). It governs what this
      * host learns from the peer's announcements; the neighbours' own arp_accept governs what they learn from ours: with
-     * 0 a Linux neighbour updates an existing entry from gratuitous ARP but creates none (ANCHORS.md).
+     * 0 a Linux neighbour updates an existing entry from gratuitous ARP but creates none (docs/linux.md#gratuitous-arp-request-and-reply).
      */
     private Finding judgeArpAccept(int all, int own) {
         int effective = Math.max(all, own);

@@ -191,7 +191,7 @@ public final class TakeoverEngine implements AutoCloseable {
         if (existing == null) {
             add(desired, outcome, "added");
         } else if (!existing.label().equals(desired.label())) {
-            // The kernel cannot change a label in place (NATIVE_APIS.md §1.1): replace the address.
+            // The kernel cannot change a label in place (docs/linux.md#labels): replace the address.
             remove(existing);
             add(desired, outcome, "relabelled from '" + existing.label() + "'");
         }
@@ -493,7 +493,7 @@ public final class TakeoverEngine implements AutoCloseable {
     /**
      * The host's own address: a primary (non-secondary) address that carries no {@code <interface>:tag} label.
      * A VIP is either labelled like a sub-interface or, in the host's subnet, secondary. Removing the primary would
-     * also take every secondary of its subnet with it (NATIVE_APIS.md §1.5, promote_secondaries=0).
+     * also take every secondary of its subnet with it (promote_secondaries=0, docs/linux.md#primary-and-secondary-addresses).
      */
     static boolean isOwnAddress(InterfaceAddress address, String interfaceName) {
         return !address.has(AddressFlag.SECONDARY) && !address.label().startsWith(interfaceName + ":");

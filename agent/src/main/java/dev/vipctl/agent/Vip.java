@@ -7,7 +7,7 @@ import dev.vipctl.os.IpAddress;
  * sub-interface it lives on. Parsing rejects everything that can never be a VIP, before anything is touched.
  */
 public final class Vip {
-    /** Linux IFNAMSIZ (16, linux/if.h) less the terminating NUL: the kernel answers ERANGE past it (NATIVE_APIS.md §1.5). */
+    /** Linux IFNAMSIZ (16, linux/if.h) less the terminating NUL: the kernel answers ERANGE past it (docs/linux.md#labels). */
     public static final int MAX_LABEL_LENGTH = 15;
     private static final int NO_PREFIX = -1;
 
@@ -76,7 +76,7 @@ public final class Vip {
 
     /**
      * Checks an operator's label for this interface: {@code <interface>:<tag>}, at most 15 characters,
-     * the tag made of letters, digits, '_', '-' or '.'. The kernel itself accepts any label (NATIVE_APIS.md §1.5),
+     * the tag made of letters, digits, '_', '-' or '.'. The kernel itself accepts any label (docs/linux.md#labels),
      * but only this form shows as the {@code eth0:1} sub-interface that ifconfig-era tooling expects.
      *
      * @throws IllegalArgumentException with a message for the operator

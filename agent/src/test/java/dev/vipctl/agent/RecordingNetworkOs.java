@@ -148,7 +148,7 @@ final class RecordingNetworkOs implements NetworkOs {
         }
     }
 
-    /** Like Linux (NATIVE_APIS.md §1.5): the removed primary's secondaries go with it, or the first is promoted. */
+    /** Like Linux (docs/linux.md#primary-and-secondary-addresses): the removed primary's secondaries go with it, or the first is promoted. */
     private void dropOrPromoteSecondaries(InterfaceAddress primary) {
         for (int i = 0; i < configured.size(); i++) {
             InterfaceAddress other = configured.get(i);

@@ -28,7 +28,7 @@ public interface NetworkOs extends AutoCloseable {
 
     /**
      * Whether removing a subnet's primary address keeps its secondary addresses (promoting one). Linux deletes them
-     * with it unless {@code promote_secondaries} is set (NATIVE_APIS.md §1.5); an OS without the notion keeps them.
+     * with it unless {@code promote_secondaries} is set (docs/linux.md#primary-and-secondary-addresses); an OS without the notion keeps them.
      */
     boolean promotesSecondaries(NetInterface nic) throws OsException;
 

@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * An AF_PACKET socket for ARP on one interface (NATIVE_APIS.md §1.7 "Send it yourself"): sends whole Ethernet frames
+ * An AF_PACKET socket for ARP on one interface (docs/linux.md#the-packet-socket): sends whole Ethernet frames
  * and receives the ARP frames other hosts send. Opening it costs microseconds once JNA is loaded, against tens of
  * milliseconds for libpcap, which is why the takeover path uses it on Linux. Needs CAP_NET_RAW. It belongs to the
  * network namespace of the thread that opens it.

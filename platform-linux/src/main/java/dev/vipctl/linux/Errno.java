@@ -4,7 +4,7 @@ import java.util.Map;
 
 import static java.util.Map.entry;
 
-/** Linux errno values (NATIVE_APIS.md §0.1) and how an operator reads them: name and number, "EEXIST (17)". */
+/** Linux errno values (docs/linux.md#errno-values) and how an operator reads them: name and number, "EEXIST (17)". */
 public final class Errno {
     /** asm-generic/errno-base.h */
     public static final int EPERM = 1;

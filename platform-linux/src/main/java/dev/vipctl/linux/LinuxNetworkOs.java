@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Linux network configuration over one rtnetlink socket (NATIVE_APIS.md §1): no {@code ip} process, one request
+ * The Linux network configuration over one rtnetlink socket (docs/linux.md#rtnetlink): no {@code ip} process, one request
  * and its ACK per change. The socket belongs to the network namespace of the thread that called {@link #open()}.
  * Errors carry the kernel's errno, mapped onto {@link OsException.Reason} (ENODEV: no such interface, EPERM/EACCES:
  * not permitted, EEXIST: already exists, EADDRNOTAVAIL: no such address, others: refused), and its own words.
@@ -75,7 +75,7 @@ public final class LinuxNetworkOs implements NetworkOs {
             List<InterfaceAddress> addresses = new ArrayList<>();
             for (RtnetlinkCodec.Message message : dump.messages()) {
                 RtnetlinkCodec.AddressEntry entry = codec.address(message);
-                // The kernel filters by index and family only on kernels with NETLINK_GET_STRICT_CHK (§1.1 "List").
+                // The kernel filters by index and family only on kernels with NETLINK_GET_STRICT_CHK (docs/linux.md#listing-addresses).
                 if (entry.interfaceIndex() == nic.index() && entry.address().address().isIpv4()) {
                     addresses.add(entry.address());
                 }

@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds the rtnetlink requests vipctl sends and reads the kernel's replies (NATIVE_APIS.md §1), over plain bytes so
+ * Builds the rtnetlink requests vipctl sends and reads the kernel's replies (docs/linux.md#rtnetlink), over plain bytes so
  * every layout is testable on any machine. Header fields, {@code ifa_index}, attribute headers and u32 attributes
  * are in host order (the byte order given to the constructor: {@link ByteOrder#nativeOrder()} in production);
- * addresses are in network order (§0 rule 2). Structure layouts: §1.3; encoding rules: §1.2.
+ * addresses are in network order. Layouts and encoding rules: docs/linux.md#messages-and-attributes.
  */
 final class RtnetlinkCodec {
     /** linux/netlink.h: sizeof(struct nlmsghdr) */
@@ -127,15 +127,15 @@ final class RtnetlinkCodec {
     // ---------------------------------------------------------------------------------------------------- requests
 
     /**
-     * RTM_NEWADDR with REQUEST|ACK|EXCL|CREATE (§1.1 "Add"): an existing address with the same prefix length is an
-     * EEXIST error, not a silent success. Attributes in the order of Appendix A/L1 and L4.
+     * RTM_NEWADDR with REQUEST|ACK|EXCL|CREATE (docs/linux.md#adding-an-address): an existing address with the same prefix length is an
+     * EEXIST error, not a silent success. Attributes in the order of the golden vectors L1 and L4 (docs/linux.md#golden-vectors).
      */
     byte[] newAddress(int sequence, int interfaceIndex, InterfaceAddress address) {
         return addressMessage(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence, interfaceIndex, address);
     }
 
     /**
-     * RTM_DELADDR with REQUEST|ACK (§1.1 "Remove"). IFA_ADDRESS and the prefix length are always sent: with IFA_LOCAL
+     * RTM_DELADDR with REQUEST|ACK (docs/linux.md#removing-an-address). IFA_ADDRESS and the prefix length are always sent: with IFA_LOCAL
      * alone the kernel ignores the prefix length and deletes the first address with that IP. The label, when given,
      * narrows the match further.
      */
@@ -146,18 +146,18 @@ final class RtnetlinkCodec {
     private byte[] addressMessage(int type, int flags, int sequence, int interfaceIndex, InterfaceAddress address) {
         byte[] ip = address.address().bytes();
         boolean ipv4 = address.address().isIpv4();
-        // IPv6 has no labels: the kernel accepts and ignores one (§1.5), so none is sent.
+        // IPv6 has no labels: the kernel accepts and ignores one (docs/linux.md#labels), so none is sent.
         byte[] label = ipv4 && !address.label().isEmpty() ? nulTerminated(address.label()) : new byte[0];
         ByteBuffer message = startMessage(ADDRESS_MESSAGE_CAPACITY + label.length, type, flags, sequence);
         message.put((byte) (ipv4 ? AF_INET : AF_INET6))
                 .put((byte) address.prefixLength())
-                .put((byte) 0) // ifa_flags: the 8-bit field stays 0, IFA_FLAGS carries flags (§1.1)
+                .put((byte) 0) // ifa_flags: the 8-bit field stays 0, IFA_FLAGS carries flags (docs/linux.md#listing-addresses)
                 .put((byte) 0) // ifa_scope RT_SCOPE_UNIVERSE
                 .putInt(interfaceIndex);
         putAttribute(message, IFA_LOCAL, ip);
         putAttribute(message, IFA_ADDRESS, ip);
         if (type == RTM_NEWADDR && ipv4 && address.prefixLength() < 31) {
-            // The kernel does not derive the broadcast address (§1.1): addr | ~mask, as iproute2's "brd +" does.
+            // The kernel does not derive the broadcast address (docs/linux.md#adding-an-address): addr | ~mask, as iproute2's "brd +" does.
             // /31 and /32 have none.
             int mask = IpAddress.ipv4Mask(address.prefixLength());
             putAttribute(message, IFA_BROADCAST, IpAddress.ofIpv4Bits(address.address().ipv4Bits() | ~mask).bytes());
@@ -166,15 +166,15 @@ final class RtnetlinkCodec {
             putAttribute(message, IFA_LABEL, label);
         }
         if (type == RTM_NEWADDR && !ipv4) {
-            // Without NODAD a new IPv6 address stays tentative, unusable, for 1-2 s while DAD runs (§1.1 "Verify"):
-            // too long for a takeover. Appendix A/L4 is this request.
+            // Without NODAD a new IPv6 address stays tentative, unusable, for 1-2 s while DAD runs (docs/linux.md#adding-an-address):
+            // too long for a takeover. The golden vector L4 is this request.
             putAttribute(message, IFA_FLAGS, u32(IFA_F_NODAD));
         }
         return finish(message);
     }
 
     /**
-     * RTM_GETADDR dump of the IPv4 addresses (§1.1 "List", Appendix A/L3). A non-zero {@code interfaceIndex} filters
+     * RTM_GETADDR dump of the IPv4 addresses (docs/linux.md#listing-addresses, golden vector L3). A non-zero {@code interfaceIndex} filters
      * the dump in the kernel only on a socket with NETLINK_GET_STRICT_CHK, so readers filter the reply as well.
      */
     byte[] dumpIpv4Addresses(int sequence, int interfaceIndex) {
@@ -184,7 +184,7 @@ final class RtnetlinkCodec {
     }
 
     /**
-     * RTM_GETLINK by name with REQUEST|ACK (§1.1 "Resolve the interface index"): the ACK ends the exchange, so a
+     * RTM_GETLINK by name with REQUEST|ACK (docs/linux.md#looking-up-an-interface): the ACK ends the exchange, so a
      * reader never waits for a message that does not come; an unknown name is an ENODEV error.
      */
     byte[] getLink(int sequence, String interfaceName) {
@@ -216,7 +216,7 @@ final class RtnetlinkCodec {
         return Arrays.copyOf(message.array(), message.position());
     }
 
-    /** rta_len counts the data without padding; the next attribute starts 4-aligned (§1.2). */
+    /** rta_len counts the data without padding; the next attribute starts 4-aligned (docs/linux.md#messages-and-attributes). */
     private static void putAttribute(ByteBuffer message, int type, byte[] data) {
         message.putShort((short) (RTA_HDRLEN + data.length)).putShort((short) type).put(data);
         message.position(message.position() + attributeSpace(data.length) - RTA_HDRLEN - data.length);
@@ -305,7 +305,7 @@ final class RtnetlinkCodec {
     }
 
     /**
-     * The messages of one received datagram (§1.1 "List": a datagram holds one or more messages, each starting
+     * The messages of one received datagram (docs/linux.md#listing-addresses: a datagram holds one or more messages, each starting
      * 4-aligned after the previous one).
      */
     List<Message> messages(byte[] datagram, int length) throws OsException {
@@ -326,7 +326,7 @@ final class RtnetlinkCodec {
     }
 
     /**
-     * Reads an NLMSG_ERROR or NLMSG_DONE (§1.6): the s32 error, then, if NLM_F_ACK_TLVS is set, the extended-ACK
+     * Reads an NLMSG_ERROR or NLMSG_DONE (docs/linux.md#replies-acknowledgements-and-errors): the s32 error, then, if NLM_F_ACK_TLVS is set, the extended-ACK
      * attributes. In an NLMSG_ERROR they follow the echoed request: only its 16-byte header when NLM_F_CAPPED is set,
      * otherwise the whole request (its own nlmsg_len, 4-aligned). In an NLMSG_DONE they follow the error directly.
      */
@@ -359,7 +359,7 @@ final class RtnetlinkCodec {
     }
 
     /**
-     * Reads an RTM_NEWADDR (§1.1 "List"): the address comes from IFA_LOCAL (for IPv4 the local address; IFA_ADDRESS
+     * Reads an RTM_NEWADDR (docs/linux.md#listing-addresses): the address comes from IFA_LOCAL (for IPv4 the local address; IFA_ADDRESS
      * is the peer on point-to-point links), or from IFA_ADDRESS where there is no IFA_LOCAL (IPv6). The u32 IFA_FLAGS,
      * when present, is authoritative over the 8-bit ifa_flags, which cannot hold the newer flags.
      */
@@ -410,7 +410,7 @@ final class RtnetlinkCodec {
     }
 
     /**
-     * Reads an RTM_NEWLINK (§1.1 "Resolve"): ifi_index, ifi_flags (IFF_UP, IFF_RUNNING), IFLA_IFNAME, and IFLA_ADDRESS
+     * Reads an RTM_NEWLINK (docs/linux.md#looking-up-an-interface): ifi_index, ifi_flags (IFF_UP, IFF_RUNNING), IFLA_IFNAME, and IFLA_ADDRESS
      * as the MAC. An interface without a 6-byte hardware address (a tunnel, WireGuard) cannot carry a VIP that is
      * announced with gratuitous ARP, so it is refused here.
      */
@@ -485,7 +485,7 @@ final class RtnetlinkCodec {
         }
 
         /**
-         * Why the messages are not the whole, consistent answer, so that a dump is to be repeated (§1.1 "List"); null
+         * Why the messages are not the whole, consistent answer, so that a dump is to be repeated (docs/linux.md#listing-addresses); null
          * when they are.
          */
         String incomplete() {
@@ -514,7 +514,7 @@ final class RtnetlinkCodec {
         }
     }
 
-    /** The attributes from {@code start} to the end of the message by type, the type masked with 0x3fff (§1.2). */
+    /** The attributes from {@code start} to the end of the message by type, the type masked with 0x3fff (docs/linux.md#messages-and-attributes). */
     private Map<Integer, byte[]> attributes(Message message, int start) throws OsException {
         ByteBuffer buffer = buffer(message);
         Map<Integer, byte[]> attributes = new HashMap<>();

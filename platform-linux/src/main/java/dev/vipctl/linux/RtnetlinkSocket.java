@@ -9,7 +9,7 @@ import dev.vipctl.os.posix.LibC;
 import java.util.List;
 
 /**
- * An rtnetlink socket (NATIVE_APIS.md §1.1 "Open the socket") through the libc calls of {@link LibC}: sends one encoded
+ * An rtnetlink socket (docs/linux.md#the-socket) through the libc calls of {@link LibC}: sends one encoded
  * request at a time and gathers the kernel's replies to it, matched on nlmsg_seq. The native buffers are allocated once,
  * so a request allocates no native memory. A socket belongs to the network namespace of the thread that opened it.
  */
@@ -45,7 +45,7 @@ final class RtnetlinkSocket implements AutoCloseable {
     private static final int MSG_TRUNC = 0x20;
 
     /**
-     * The kernel cuts a dump into datagrams no larger than the reader's receive buffer, up to 32 KiB (§1.1 "List"), so
+     * The kernel cuts a dump into datagrams no larger than the reader's receive buffer, up to 32 KiB (docs/linux.md#listing-addresses), so
      * that many messages come in each. A single larger message (a link with many attributes) grows the buffer.
      */
     private static final int RECEIVE_BUFFER_BYTES = 32 * 1024;
@@ -86,7 +86,7 @@ final class RtnetlinkSocket implements AutoCloseable {
         }
         try {
             bind(fd);
-            // Optional features (§1.1): the error text (EXT_ACK), error ACKs without the echoed request (CAP_ACK),
+            // Optional features (docs/linux.md#the-socket): the error text (EXT_ACK), error ACKs without the echoed request (CAP_ACK),
             // kernel-side filtering of dumps (GET_STRICT_CHK). A kernel too old for one of them answers ENOPROTOOPT,
             // and the codec copes without it: no text, a full echo, a dump filtered client-side.
             setOptionalNetlinkFlag(fd, NETLINK_EXT_ACK, "NETLINK_EXT_ACK");
@@ -240,7 +240,7 @@ final class RtnetlinkSocket implements AutoCloseable {
         return new OsException(reason(error.errno()), error.errno(), "kernel refused to " + action + ": " + Errno.describe(error.errno()) + text);
     }
 
-    /** The errno of an rtnetlink error as the contract's reason (§1.5 lists which request gives which). */
+    /** The errno of an rtnetlink error as the contract's reason (docs/linux.md#errno-values lists which request gives which). */
     static OsException.Reason reason(int errno) {
         switch (errno) {
             case Errno.ENODEV:

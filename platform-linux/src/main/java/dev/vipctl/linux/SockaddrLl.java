@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * {@code struct sockaddr_ll}, the link-layer address of an AF_PACKET socket (NATIVE_APIS.md §1.3): 20 bytes,
+ * {@code struct sockaddr_ll}, the link-layer address of an AF_PACKET socket (docs/linux.md#sockaddr_ll): 20 bytes,
  * sll_family u16 @0 and sll_ifindex s32 @4 in host order, sll_protocol u16 @2 in network order, sll_hatype u16 @8,
  * sll_pkttype u8 @10, sll_halen u8 @11, sll_addr[8] @12. Pure byte code.
  */

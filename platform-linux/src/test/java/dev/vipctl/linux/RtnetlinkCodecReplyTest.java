@@ -24,14 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Reading replies: the §1.6 extended ACK, ACKs, dump streams, NLM_F_DUMP_INTR, NLMSG_NOOP and NLMSG_OVERRUN, attribute
+ * Reading replies: the kernel's extended ACK (docs/linux.md#golden-vectors), ACKs, dump streams, NLM_F_DUMP_INTR, NLMSG_NOOP and NLMSG_OVERRUN, attribute
  * types, malformed input.
  */
 class RtnetlinkCodecReplyTest {
     private static final RtnetlinkCodec CODEC = new RtnetlinkCodec(ByteOrder.LITTLE_ENDIAN);
     private static final int PORT = 0x1a64;
 
-    /** NATIVE_APIS.md §1.6: the reply to L1 sent twice, the whole request echoed (no NETLINK_CAP_ACK). */
+    /** docs/linux.md#golden-vectors: the reply to L1 sent twice, the whole request echoed (no NETLINK_CAP_ACK). */
     private static final byte[] EXTACK_REPLY = concat(
             Hex.bytes("78 00 00 00 02 00 00 02 01 00 00 00 64 1a 00 00 ef ff ff ff"),
             RtnetlinkCodecRequestTest.L1,

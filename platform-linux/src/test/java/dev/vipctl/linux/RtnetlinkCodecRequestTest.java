@@ -10,7 +10,7 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The requests against NATIVE_APIS.md Appendix A (L1-L4), byte for byte, in both host byte orders. */
+/** The requests against the golden vectors L1-L4 (docs/linux.md#golden-vectors), byte for byte, in both host byte orders. */
 class RtnetlinkCodecRequestTest {
     private static final RtnetlinkCodec LITTLE = new RtnetlinkCodec(ByteOrder.LITTLE_ENDIAN);
     private static final RtnetlinkCodec BIG = new RtnetlinkCodec(ByteOrder.BIG_ENDIAN);

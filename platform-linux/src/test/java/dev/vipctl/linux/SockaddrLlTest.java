@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** struct sockaddr_ll as NATIVE_APIS.md §1.3 lays it out, for both byte orders Linux runs on. */
+/** struct sockaddr_ll as docs/linux.md#sockaddr_ll lays it out, for both byte orders Linux runs on. */
 class SockaddrLlTest {
     @Test
     void bindAddressOnLittleEndianHosts() {

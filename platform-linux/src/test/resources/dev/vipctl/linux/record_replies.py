@@ -9,7 +9,7 @@ Run as root inside a throwaway network namespace that holds eth0 (02:00:00:00:00
     python3 record_replies.py OUTPUT_DIRECTORY'
 
 The socket is set up as RtnetlinkSocket sets up its own (EXT_ACK, CAP_ACK, GET_STRICT_CHK) and the requests have the
-layout of RtnetlinkCodec's (NATIVE_APIS.md Appendix A), built here independently with struct.
+layout of RtnetlinkCodec's (docs/linux.md#golden-vectors), built here independently with struct.
 """
 import os
 import platform

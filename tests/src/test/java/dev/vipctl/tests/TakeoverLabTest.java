@@ -180,7 +180,7 @@ class TakeoverLabTest {
 
     /**
      * A VIP in its own subnet is that subnet's primary address: a second address of the subnet is its secondary, and
-     * the kernel deletes it with the VIP unless promote_secondaries is set (NATIVE_APIS.md §1.5). 'down' says so
+     * the kernel deletes it with the VIP unless promote_secondaries is set (docs/linux.md#primary-and-secondary-addresses). 'down' says so
      * before and reports after; with the sysctl set, nothing is said and the secondary stays.
      */
     @Test

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 /**
  * Builds ARP frames for IPv4 over Ethernet (RFC 826) as complete Ethernet frames, ready for a raw send: gratuitous
  * announcements, RFC 5227 probes and ordinary requests. Every frame goes to the broadcast address with sender MAC =
- * our MAC; they differ in opcode, sender IP and target MAC (NATIVE_APIS.md §1.7).
+ * our MAC; they differ in opcode, sender IP and target MAC (docs/linux.md#frame-layout).
  */
 public final class ArpFrames {
     /** Ethernet header (14) + ARP for IPv4 over Ethernet (28); the NIC pads it to the 60-byte minimum. */
@@ -32,7 +32,7 @@ public final class ArpFrames {
 
     /**
      * The request form: opcode 1, target MAC all zero. This is the RFC 5227 announcement, what {@code arping -U}
-     * sends, byte for byte NATIVE_APIS.md Appendix A/L6.
+     * sends, byte for byte the golden vector L6 (docs/linux.md#golden-vectors).
      */
     public static byte[] announcementRequest(MacAddress ourMac, IpAddress vip) {
         return request(ourMac, vip, vip);
