@@ -38,7 +38,7 @@ class RtnetlinkCodecReplyTest {
             Hex.bytes("23 00 01 00"), "ipv4: Address already assigned\0".getBytes(StandardCharsets.US_ASCII), new byte[1]);
 
     @Test
-    void extackReplyOfSection16() throws OsException {
+    void anExtendedAckReplyGivesTheErrnoAndTheKernelsText() throws OsException {
         assertEquals(120, EXTACK_REPLY.length);
         List<RtnetlinkCodec.Message> messages = CODEC.messages(EXTACK_REPLY, EXTACK_REPLY.length);
         assertEquals(1, messages.size());

@@ -29,7 +29,7 @@ class ArpFramesTest {
     }
 
     @Test
-    void requestFormIsAppendixAVectorL6() {
+    void requestFormIsTheGoldenAnnouncementRequest() {
         byte[] l6 = hex("ff ff ff ff ff ff 02 00 00 00 00 01 08 06 00 01"
                 + "08 00 06 04 00 01 02 00 00 00 00 01 c0 00 02 0a"
                 + "00 00 00 00 00 00 c0 00 02 0a");
