@@ -227,6 +227,12 @@ public final class Doctor {
             skipInterfaceChecks("interface " + interfaceName + " could not be looked up (see " + INTERFACE + ")");
             return;
         }
+        if (nic.arp() != NetInterface.Arp.ON) {
+            // The rest would judge ARP settings and a socket for ARP frames on an interface where ARP does not run.
+            add(fail(INTERFACE, TakeoverEngine.whyNoArp(nic), TakeoverEngine.noArpFix(nic), ExitCode.INTERFACE_UNAVAILABLE));
+            skipInterfaceChecks(interfaceName + " does not run ARP (see " + INTERFACE + ")");
+            return;
+        }
         String down = null;
         if (nic.isUp()) {
             add(ok(INTERFACE, nic.toString()));

@@ -12,7 +12,7 @@ public enum ExitCode {
     INTERNAL_ERROR(1, "unexpected internal error (a bug: please report the message)"),
     BAD_INPUT(2, "usage or bad input; nothing was changed"),
     NOT_PRIVILEGED(3, "not privileged (needs root, or CAP_NET_ADMIN and CAP_NET_RAW); nothing was changed"),
-    INTERFACE_UNAVAILABLE(4, "interface missing, or down or without carrier for 'up'; nothing was changed"),
+    INTERFACE_UNAVAILABLE(4, "interface missing, or without ARP, down or without carrier for 'up'; nothing was changed"),
     OS_REFUSED(5, "the kernel refused the change or did not answer; anything changed was undone: as it was"),
     VERIFICATION_FAILED(6, "the change did not verify (read back, retried once) and was undone: as it was"),
     ANNOUNCE_FAILED(7, "the ARP socket could not be opened or used before any change; nothing was changed"),

@@ -62,10 +62,17 @@ public final class TakeoverEngine implements AutoCloseable {
 
     /**
      * Start-up for {@link #up} and {@link #probe}: the interface must be up and have carrier; the link is opened when
-     * the plan announces, probes or defends, and the frames are prebuilt. The engine owns {@code os} and closes it.
+     * the plan announces, probes or defends, and the frames are prebuilt. Such a plan also needs ARP on the interface;
+     * one that uses no ARP at all (an {@code up} that neither announces nor probes) may add the VIP to any interface,
+     * as a direct-server-return host puts it on loopback. The engine owns {@code os} and closes it.
      */
     public static TakeoverEngine start(NetworkOs os, String interfaceName, WirePlan plan) throws TakeoverException {
         NetInterface nic = resolve(os, interfaceName);
+        boolean needsLink = plan.profile.count() > 0 || plan.checks.probes() || plan.checks.defendMillis() > 0;
+        if (needsLink && nic.arp() != NetInterface.Arp.ON) {
+            os.close();
+            throw withoutArp(nic);
+        }
         if (!nic.isUp() || !nic.isRunning()) {
             os.close();
             throw new TakeoverException(ExitCode.INTERFACE_UNAVAILABLE, !nic.isUp()
@@ -73,11 +80,10 @@ public final class TakeoverEngine implements AutoCloseable {
                     : "interface " + interfaceName + " has no carrier (cable, switch port or peer link down), so the VIP could not"
                     + " be reached through it; fix the link first (ip link show " + interfaceName + ")");
         }
-        Announcement frames = plan.profile.count() == 0 ? null : new Announcement(nic.mac(), plan.vip, plan.profile);
-        boolean needsLink = frames != null || plan.checks.probes() || plan.checks.defendMillis() > 0;
         if (!needsLink) {
             return new TakeoverEngine(os, nic, null, null, null, plan.checks);
         }
+        Announcement frames = plan.profile.count() == 0 ? null : new Announcement(nic.mac(), plan.vip, plan.profile);
         ArpLink link;
         try {
             link = plan.opener.open(interfaceName);
@@ -87,6 +93,43 @@ public final class TakeoverEngine implements AutoCloseable {
                     + " for ARP, so nothing was changed: " + e.getMessage(), e);
         }
         return new TakeoverEngine(os, nic, link, new ArpChecks(link, nic.mac(), plan.vip), frames, plan.checks);
+    }
+
+    /** Refuses an interface on which ARP does not run, as {@link #start(NetworkOs, String, WirePlan)} does for 'up'. */
+    public void requireArp() throws TakeoverException {
+        if (nic.arp() != NetInterface.Arp.ON) {
+            throw withoutArp(nic);
+        }
+    }
+
+    private static TakeoverException withoutArp(NetInterface nic) {
+        return new TakeoverException(ExitCode.INTERFACE_UNAVAILABLE, whyNoArp(nic) + "; " + noArpFix(nic));
+    }
+
+    /**
+     * Why no gratuitous ARP can announce a VIP on {@code nic} (its {@link NetInterface#arp()} is not ON), nor a probe
+     * find who holds it: the clients learn where a VIP is only through ARP on a link layer they share.
+     */
+    static String whyNoArp(NetInterface nic) {
+        switch (nic.arp()) {
+            case LOOPBACK:
+                return nic.name() + " is a loopback interface: it has no link layer, so no gratuitous ARP can announce a VIP there"
+                        + " and no host can take it over";
+            case NOT_ETHERNET:
+                return nic.name() + " is not an Ethernet interface (a tunnel or point-to-point link): ARP does not exist there, so no"
+                        + " gratuitous ARP can announce a VIP and no probe can find who holds it";
+            case OFF:
+                return nic.name() + " has ARP turned off (NOARP): it neither sends nor answers ARP, so no gratuitous ARP can announce"
+                        + " a VIP there and no probe can find who holds it";
+            default:
+                throw new IllegalArgumentException(nic.name() + " runs ARP");
+        }
+    }
+
+    /** What to do about {@link #whyNoArp}. */
+    static String noArpFix(NetInterface nic) {
+        return (nic.arp() == NetInterface.Arp.OFF ? "turn ARP on (ip link set dev " + nic.name() + " arp on) or " : "")
+                + "use the interface that faces the clients";
     }
 
     private static NetInterface resolve(NetworkOs os, String interfaceName) throws TakeoverException {

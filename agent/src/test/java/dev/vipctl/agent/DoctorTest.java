@@ -5,11 +5,13 @@ import dev.vipctl.agent.Doctor.Status;
 import dev.vipctl.linux.Ipv4Conf;
 import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.IpAddress;
+import dev.vipctl.os.NetInterface;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.File;
 import java.io.IOException;
@@ -190,6 +192,26 @@ class DoctorTest {
         }
         assertEquals(Status.OK, find(findings, Doctor.LOCK_DIRECTORY).status());
         assertEquals(List.of("resolve eth9"), os.calls);
+        assertEquals(List.of(), arpSocket.opened);
+        assertEquals(ExitCode.INTERFACE_UNAVAILABLE, Doctor.exitCode(findings));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = NetInterface.Arp.class, names = "ON", mode = EnumSource.Mode.EXCLUDE)
+    void interfaceWithoutArpFailsWithTheEnginesExplanationAndSkipsEveryCheckOfIt(NetInterface.Arp arp) {
+        RecordingNetworkOs os = RecordingNetworkOs.withoutArp(arp);
+        String name = os.nic.name();
+        List<Finding> findings = examine(os, name);
+
+        assertFails(findings, Doctor.INTERFACE, ExitCode.INTERFACE_UNAVAILABLE);
+        assertEquals(TakeoverEngine.whyNoArp(os.nic), find(findings, Doctor.INTERFACE).detail());
+        assertEquals(TakeoverEngine.noArpFix(os.nic), find(findings, Doctor.INTERFACE).fix());
+        for (String check : List.of(Doctor.CARRIER, Doctor.ADDRESSES, Doctor.ARP_SOCKET, Doctor.ARP_IGNORE, Doctor.ARP_ANNOUNCE,
+                Doctor.PROMOTE_SECONDARIES, Doctor.ARP_ACCEPT)) {
+            assertSkipped(findings, check, name + " does not run ARP (see interface)");
+        }
+        assertEquals(Status.OK, find(findings, Doctor.LOCK_DIRECTORY).status());
+        assertEquals(List.of("resolve " + name), os.calls);
         assertEquals(List.of(), arpSocket.opened);
         assertEquals(ExitCode.INTERFACE_UNAVAILABLE, Doctor.exitCode(findings));
     }

@@ -60,7 +60,25 @@ final class RecordingNetworkOs implements NetworkOs {
 
     /** @param running carrier present; an interface that is up without it reports NO-CARRIER */
     RecordingNetworkOs(boolean up, boolean running) {
-        nic = new NetInterface("eth0", 2, MacAddress.parse("02:00:00:00:00:0a"), up, running);
+        this(new NetInterface("eth0", 2, MacAddress.parse("02:00:00:00:00:0a"), up, running, NetInterface.Arp.ON));
+    }
+
+    private RecordingNetworkOs(NetInterface nic) {
+        this.nic = nic;
+    }
+
+    /** An up interface with carrier on which ARP does not run, as the kernel describes lo, a NOARP eth0 and a TUN device. */
+    static RecordingNetworkOs withoutArp(NetInterface.Arp arp) {
+        switch (arp) {
+            case LOOPBACK:
+                return new RecordingNetworkOs(new NetInterface("lo", 1, MacAddress.parse("00:00:00:00:00:00"), true, true, arp));
+            case OFF:
+                return new RecordingNetworkOs(new NetInterface("eth0", 2, MacAddress.parse("02:00:00:00:00:0a"), true, true, arp));
+            case NOT_ETHERNET:
+                return new RecordingNetworkOs(new NetInterface("tun0", 4, null, true, true, arp));
+            default:
+                throw new IllegalArgumentException("ARP runs on " + arp);
+        }
     }
 
     @Override

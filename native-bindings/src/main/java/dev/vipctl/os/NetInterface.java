@@ -2,22 +2,40 @@ package dev.vipctl.os;
 
 /** A network interface as the OS reports it when it is resolved by name. */
 public final class NetInterface {
+    /** Whether ARP runs on an interface, and if not, why not. */
+    public enum Arp {
+        /** An Ethernet interface with ARP on: gratuitous ARP can announce a VIP and probes can find its holder. */
+        ON,
+        /** A loopback interface: it has no link layer, so no frame leaves the host. */
+        LOOPBACK,
+        /** Not Ethernet (a tunnel, WireGuard, a TUN device): ARP does not exist there. */
+        NOT_ETHERNET,
+        /** An Ethernet interface with ARP turned off ({@code ip link set dev IF arp off}): it neither sends nor answers ARP. */
+        OFF
+    }
+
     private final String name;
     private final int index;
     private final MacAddress mac;
     private final boolean up;
     private final boolean running;
+    private final Arp arp;
 
     /**
+     * @param mac     the 6-byte hardware address; null on an interface without one (a tunnel)
      * @param up      administratively up (IFF_UP)
      * @param running operationally up, i.e. carrier present (IFF_RUNNING)
      */
-    public NetInterface(String name, int index, MacAddress mac, boolean up, boolean running) {
+    public NetInterface(String name, int index, MacAddress mac, boolean up, boolean running, Arp arp) {
+        if (arp == Arp.ON && mac == null) {
+            throw new IllegalArgumentException("ARP needs the interface's MAC address: " + name);
+        }
         this.name = name;
         this.index = index;
         this.mac = mac;
         this.up = up;
         this.running = running;
+        this.arp = arp;
     }
 
     public String name() {
@@ -28,6 +46,7 @@ public final class NetInterface {
         return index;
     }
 
+    /** The 6-byte hardware address; null on an interface without one, never where {@link #arp()} is {@link Arp#ON}. */
     public MacAddress mac() {
         return mac;
     }
@@ -40,8 +59,13 @@ public final class NetInterface {
         return running;
     }
 
+    public Arp arp() {
+        return arp;
+    }
+
     @Override
     public String toString() {
-        return name + " (index " + index + ", " + mac + (up ? ", up" : ", down") + (running ? ", running" : "") + ")";
+        return name + " (index " + index + ", " + (mac == null ? "no MAC" : mac) + (up ? ", up" : ", down") + (running ? ", running" : "")
+                + (arp == Arp.LOOPBACK ? ", loopback" : arp == Arp.NOT_ETHERNET ? ", not Ethernet" : arp == Arp.OFF ? ", ARP off" : "") + ")";
     }
 }

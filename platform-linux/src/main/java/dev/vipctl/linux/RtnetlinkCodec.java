@@ -111,7 +111,13 @@ final class RtnetlinkCodec {
     /** linux/if.h */
     private static final int IFF_UP = 0x1;
     /** linux/if.h */
+    private static final int IFF_LOOPBACK = 0x8;
+    /** linux/if.h */
     private static final int IFF_RUNNING = 0x40;
+    /** linux/if.h */
+    private static final int IFF_NOARP = 0x80;
+    /** linux/if_arp.h: ifi_type of Ethernet */
+    private static final int ARPHRD_ETHER = 1;
 
     /** Ethernet hardware address length, linux/if_ether.h ETH_ALEN. */
     private static final int ETH_ALEN = 6;
@@ -410,13 +416,15 @@ final class RtnetlinkCodec {
     }
 
     /**
-     * Reads an RTM_NEWLINK (docs/linux.md#looking-up-an-interface): ifi_index, ifi_flags (IFF_UP, IFF_RUNNING), IFLA_IFNAME, and IFLA_ADDRESS
-     * as the MAC. An interface without a 6-byte hardware address (a tunnel, WireGuard) cannot carry a VIP that is
-     * announced with gratuitous ARP, so it is refused here.
+     * Reads an RTM_NEWLINK (docs/linux.md#looking-up-an-interface): ifi_type, ifi_index, ifi_flags (IFF_UP, IFF_RUNNING, IFF_LOOPBACK,
+     * IFF_NOARP), IFLA_IFNAME, and IFLA_ADDRESS as the MAC where it has 6 bytes. ARP runs only on an Ethernet link
+     * (ARPHRD_ETHER) that is neither loopback nor NOARP; the other links are described, not refused, since
+     * {@code status} and {@code down} need no ARP.
      */
     NetInterface link(Message message) throws OsException {
         requireType(message, RTM_NEWLINK, NLMSG_HDRLEN + IFINFOMSG_LEN);
         ByteBuffer buffer = buffer(message);
+        int type = Short.toUnsignedInt(buffer.getShort(NLMSG_HDRLEN + 2));
         int index = buffer.getInt(NLMSG_HDRLEN + 4);
         int flags = buffer.getInt(NLMSG_HDRLEN + 8);
         Map<Integer, byte[]> attributes = attributes(message, NLMSG_HDRLEN + IFINFOMSG_LEN);
@@ -424,12 +432,17 @@ final class RtnetlinkCodec {
         if (name == null) {
             throw malformed("the link message of index " + index + " has no name");
         }
-        byte[] mac = attributes.get(IFLA_ADDRESS);
-        if (mac == null || mac.length != ETH_ALEN) {
-            throw new OsException(OsException.Reason.REFUSED, 0, "interface " + string(name) + " has no Ethernet hardware address ("
-                    + (mac == null ? "none" : mac.length + " bytes") + "); vipctl moves VIPs on Ethernet interfaces only");
+        byte[] address = attributes.get(IFLA_ADDRESS);
+        MacAddress mac = address != null && address.length == ETH_ALEN ? MacAddress.of(address) : null;
+        NetInterface.Arp arp = (flags & IFF_LOOPBACK) != 0 ? NetInterface.Arp.LOOPBACK
+                : type != ARPHRD_ETHER ? NetInterface.Arp.NOT_ETHERNET
+                : (flags & IFF_NOARP) != 0 ? NetInterface.Arp.OFF
+                : NetInterface.Arp.ON;
+        if (arp == NetInterface.Arp.ON && mac == null) {
+            throw malformed("the Ethernet link " + string(name) + " has no 6-byte hardware address ("
+                    + (address == null ? "none" : address.length + " bytes") + ")");
         }
-        return new NetInterface(string(name), index, MacAddress.of(mac), (flags & IFF_UP) != 0, (flags & IFF_RUNNING) != 0);
+        return new NetInterface(string(name), index, mac, (flags & IFF_UP) != 0, (flags & IFF_RUNNING) != 0, arp);
     }
 
     /** A collector of the replies to the request with this sequence number. */

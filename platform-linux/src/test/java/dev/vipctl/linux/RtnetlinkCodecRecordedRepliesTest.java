@@ -59,6 +59,7 @@ class RtnetlinkCodecRecordedRepliesTest {
         assertEquals(MacAddress.parse("02:00:00:00:00:0a"), eth0.mac());
         assertTrue(eth0.isUp());
         assertTrue(eth0.isRunning());
+        assertEquals(NetInterface.Arp.ON, eth0.arp());
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,6 +44,12 @@ class BadInputLabTest {
         LAB.lab().hostA().run("ip", "addr", "add", VIP, "dev", NamespaceLab.INTERFACE, "label", "eth0:1");
         // A second interface that stays down (a veth pair is never up until set so).
         LAB.lab().hostA().run("ip", "link", "add", "down0", "type", "veth", "peer", "name", "down0-peer");
+        // Interfaces without ARP, up and with carrier: lo (the lab brings it up), a veth with IFF_NOARP, a TUN device.
+        LAB.lab().hostA().run("ip", "link", "add", "noarp0", "type", "veth", "peer", "name", "noarp0-peer");
+        LAB.lab().hostA().run("ip", "link", "set", "dev", "noarp0", "arp", "off", "up");
+        LAB.lab().hostA().run("ip", "link", "set", "dev", "noarp0-peer", "up");
+        LAB.lab().hostA().run("ip", "tuntap", "add", "dev", "tun0", "mode", "tun");
+        LAB.lab().hostA().run("ip", "link", "set", "dev", "tun0", "up");
     }
 
     /**
@@ -93,6 +100,17 @@ class BadInputLabTest {
             "status on unknown interface     | 4 | no interface named eth9             | status --interface eth9 --vip 198.51.100.100",
             "probe on interface down         | 4 | interface down0 is administratively down | probe --interface down0 --vip 198.51.100.100",
             "doctor on unknown interface     | 4 | stdout: there is no interface named eth9 | doctor --interface eth9",
+            "up on loopback                  | 4 | lo is a loopback interface: it has no link layer, so no gratuitous ARP can announce a VIP there and no host can take it over; use the interface that faces the clients | up --interface lo --vip 198.51.100.50/24",
+            "probe on loopback               | 4 | lo is a loopback interface          | probe --interface lo --vip 198.51.100.50",
+            "doctor on loopback              | 4 | stdout: lo is a loopback interface  | doctor --interface lo",
+            "agent on loopback               | 4 | lo is a loopback interface          | agent --interface lo --agent-dir $TMP/agent",
+            "up on NOARP interface           | 4 | noarp0 has ARP turned off (NOARP): it neither sends nor answers ARP, so no gratuitous ARP can announce a VIP there and no probe can find who holds it; turn ARP on (ip link set dev noarp0 arp on) | up --interface noarp0 --vip 198.51.100.50/24",
+            "up on NOARP, probing only       | 4 | noarp0 has ARP turned off (NOARP)   | up --interface noarp0 --vip 198.51.100.50/24 --garp-count 0",
+            "probe on NOARP interface        | 4 | noarp0 has ARP turned off (NOARP)   | probe --interface noarp0 --vip 198.51.100.50",
+            "doctor on NOARP interface       | 4 | stdout: noarp0 has ARP turned off (NOARP) | doctor --interface noarp0",
+            "agent on NOARP interface        | 4 | noarp0 has ARP turned off (NOARP)   | agent --interface noarp0 --agent-dir $TMP/agent",
+            "up on TUN device                | 4 | tun0 is not an Ethernet interface (a tunnel or point-to-point link): ARP does not exist there | up --interface tun0 --vip 198.51.100.50/24",
+            "doctor on TUN device            | 4 | stdout: tun0 is not an Ethernet interface | doctor --interface tun0",
             "label given as interface        | 2 | a VIP's label like eth0:1 goes in --label | up --interface eth0:1 --vip 198.51.100.100/24",
             "interface name over 15 chars    | 2 | is not an interface name (1-15 characters | status --interface eth0eth0eth0eth0 --vip 198.51.100.100",
             // Addresses and prefixes.
@@ -201,6 +219,45 @@ class BadInputLabTest {
             args[i] = args[i].replace("$TMP", files.toString());
         }
         assertRefusedWithoutChange(null, code, text.trim(), args);
+    }
+
+    /** 'status' and 'down' touch no wire, so they work on an interface without ARP (the VIP put there by ip). */
+    @ParameterizedTest
+    @ValueSource(strings = {"lo", "noarp0", "tun0"})
+    void statusAndDownWorkWithoutArp(String name) {
+        String before = hostState();
+        LAB.lab().hostA().run("ip", "addr", "add", "198.51.100.50/32", "dev", name, "label", name + ":1");
+        try {
+            Shell.Result status = Launcher.run(LAB.lab().hostA(), "status", "--interface", name, "--vip", "198.51.100.50/32");
+            assertEquals(0, status.exitCode, Launcher.describe(status));
+            Shell.Result down = Launcher.run(LAB.lab().hostA(), "down", "--interface", name, "--vip", "198.51.100.50/32");
+            assertEquals(0, down.exitCode, Launcher.describe(down));
+            assertEquals(before, hostState(), "the VIP is gone again");
+        } finally {
+            Shell.run(LAB.lab().hostA().command("ip", "addr", "del", "198.51.100.50/32", "dev", name));
+        }
+    }
+
+    /**
+     * An 'up' that uses no ARP at all (--garp-count 0 --probe-wait-ms 0) only adds the address, as a direct-server-return
+     * host puts a VIP on lo; it claims nothing about the wire. (A TUN device without its process has no carrier.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lo", "noarp0"})
+    void upWithoutAnyArpAddsTheVip(String name) {
+        String before = hostState();
+        try {
+            Shell.Result up = Launcher.run(LAB.lab().hostA(), "up", "--interface", name, "--vip", "198.51.100.50/32",
+                    "--garp-count", "0", "--probe-wait-ms", "0");
+            assertEquals(0, up.exitCode, Launcher.describe(up));
+            assertTrue(up.stdout.contains("no gratuitous ARP (--garp-count 0); no probing (--probe-wait-ms 0)"), Launcher.describe(up));
+            assertTrue(LAB.lab().hostA().run("ip", "-4", "-o", "addr", "show", "dev", name).contains("198.51.100.50/32"));
+            Shell.Result down = Launcher.run(LAB.lab().hostA(), "down", "--interface", name, "--vip", "198.51.100.50/32");
+            assertEquals(0, down.exitCode, Launcher.describe(down));
+            assertEquals(before, hostState(), "the VIP is gone again");
+        } finally {
+            Shell.run(LAB.lab().hostA().command("ip", "addr", "del", "198.51.100.50/32", "dev", name));
+        }
     }
 
     @Test

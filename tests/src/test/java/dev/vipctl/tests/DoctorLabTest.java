@@ -106,6 +106,28 @@ class DoctorLabTest {
     }
 
     @Test
+    void interfacesWithoutArpFailWithUpsReasonAndSkipTheArpChecks() {
+        NamespaceLab.Host host = LAB.lab().hostA();
+        host.run("ip", "link", "add", "noarp0", "type", "veth", "peer", "name", "noarp0-peer");
+        host.run("ip", "link", "set", "dev", "noarp0", "arp", "off", "up");
+        host.run("ip", "link", "set", "dev", "noarp0-peer", "up");
+        try {
+            for (String name : List.of("lo", "noarp0")) {
+                Shell.Result result = doctor(host, name, "--json");
+                assertEquals(4, result.exitCode, Launcher.describe(result));
+                assertTrue(result.stdout.contains("\"check\":\"interface\",\"status\":\"fail\",\"detail\":\"" + name
+                        + (name.equals("lo") ? " is a loopback interface: " : " has ARP turned off (NOARP): ")), result.stdout);
+                for (String skipped : List.of("arp-socket", "arp_ignore", "arp_announce")) {
+                    assertTrue(result.stdout.contains("\"check\":\"" + skipped + "\",\"status\":\"skipped\",\"detail\":\"not checked: "
+                            + name + " does not run ARP (see interface)\""), result.stdout);
+                }
+            }
+        } finally {
+            host.run("ip", "link", "del", "noarp0");
+        }
+    }
+
+    @Test
     void aMissingInterfaceFailsAndSkipsWhatDependsOnIt() {
         Shell.Result result = doctor(LAB.lab().hostB(), "eth9", "--json");
 

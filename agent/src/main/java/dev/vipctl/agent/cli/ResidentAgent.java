@@ -73,7 +73,10 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
         AgentChannels channels;
         try {
             Platforms.checkPrivileges(true, true);
-            TakeoverEngine.start(Platforms.open(), settings.interfaceName).close();
+            // The agent exists to announce takeovers fast: on an interface without ARP it could announce none.
+            try (TakeoverEngine engine = TakeoverEngine.start(Platforms.open(), settings.interfaceName)) {
+                engine.requireArp();
+            }
             GroupPrincipal group = settings.agentGroup == null ? null
                     : settings.agentDirectory.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(settings.agentGroup);
             channels = AgentChannels.prepare(settings.agentDirectory, settings.interfaceName, group, agent);
