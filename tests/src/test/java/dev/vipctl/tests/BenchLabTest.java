@@ -32,6 +32,7 @@ class BenchLabTest {
     @Test
     @SuppressWarnings("unchecked")
     void labJsonAndReportCarryEverySectionSideBySide(@TempDir Path dir) throws Exception {
+        requireTheOldWaysTools();
         Path html = dir.resolve("bench.html");
         Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--compare-shell", "--cycles", "3", "--runs", "2",
                 "--switchovers", "1", "--json", "--report", html.toString()), BENCH_TIMEOUT_SECONDS);
@@ -75,6 +76,7 @@ class BenchLabTest {
 
     @Test
     void labTablePrintsTheWaysSideBySideWithTheirRatio() {
+        requireTheOldWaysTools();
         Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--compare-shell", "--cycles", "1", "--runs", "1",
                 "--switchovers", "0"), BENCH_TIMEOUT_SECONDS);
         assertEquals(0, result.exitCode, Launcher.describe(result));
@@ -92,6 +94,8 @@ class BenchLabTest {
 
     @Test
     void onAGivenInterfaceCsvHasOneRowPerSeries() {
+        requireTheOldWaysTools();
+        Tools.require("tcpdump", "tcpdump");
         // Only ever inside a lab host: the bench on an interface works in the namespace it is started in.
         Shell.Result result = Launcher.run(LAB.lab().hostA(), "bench", "--interface", "eth0", "--vip", "198.51.100.100/24", "--compare-shell",
                 "--cycles", "2", "--runs", "2", "--csv");
@@ -182,6 +186,12 @@ class BenchLabTest {
     }
 
     /** The bench's own lab is gone: every vipctl lab namespace left is this class's. */
+    /** --compare-shell runs the old ways: the shell's arping and the vendor script's ifconfig. */
+    private static void requireTheOldWaysTools() {
+        Tools.require("arping", "iputils-arping");
+        Tools.require("ifconfig", "net-tools");
+    }
+
     private static void assertLabRemoved() {
         String ours = LAB.lab().hostA().namespace().replaceAll("a$", "");
         for (String line : Shell.check("ip", "netns", "list").split("\n")) {
