@@ -117,9 +117,17 @@ public final class NamespaceLab implements AutoCloseable {
         return new Host(this, role, "vipctl-" + id + "-" + suffix, MacAddress.parse(mac), IpAddress.parseIpv4(address));
     }
 
+    /**
+     * How the name of every namespace of the labs that process {@code pid} builds starts, and no other's: each run's
+     * labs are its own, so a test can tell them from a demo's or another checkout's.
+     */
+    public static String namePrefixOf(long pid) {
+        return "vipctl-" + Long.toString(pid, 36) + "-";
+    }
+
     /** Builds the lab. Needs root and iproute2. On any failure, what was built so far is removed again. */
     public static NamespaceLab create() {
-        String id = Long.toString(ProcessHandle.current().pid(), 36) + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+        String id = Long.toString(ProcessHandle.current().pid(), 36) + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
         NamespaceLab lab = new NamespaceLab(id);
         Runtime.getRuntime().addShutdownHook(lab.cleanupOnExit);
         try {

@@ -91,6 +91,7 @@ class AgentTrustLabTest {
      */
     @BeforeAll
     static void launcherForMembers() throws IOException {
+        Tools.require("setpriv", "util-linux");
         Path home = Launcher.PATH.getParent().getParent();
         List<String> check = new ArrayList<>(NON_MEMBER);
         check.addAll(List.of("sh", "-c", "test -x \"$1/bin/vipctl\" && for jar in \"$1\"/lib/*.jar; do test -r \"$jar\" || exit 1; done"

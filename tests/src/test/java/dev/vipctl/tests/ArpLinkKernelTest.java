@@ -229,6 +229,7 @@ abstract class ArpLinkKernelTest {
             assertEquals("", privileged.stderr, "stderr");
             assertEquals("sent\n", privileged.stdout, "stdout");
 
+            Tools.require("setpriv", "util-linux");
             List<String> withoutNetRaw = new ArrayList<>(List.of("setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"));
             withoutNetRaw.addAll(child);
             Shell.Result unprivileged = Shell.run(lab.hostA().command(withoutNetRaw.toArray(new String[0])));
@@ -309,6 +310,7 @@ abstract class ArpLinkKernelTest {
         }
 
         static Capture start(NamespaceLab.Host host, MacAddress source, int frames) throws IOException, InterruptedException {
+            Tools.require("tcpdump", "tcpdump");
             Path pcap = Files.createTempFile("vipctl-garp", ".pcap");
             Path log = Files.createTempFile("vipctl-garp", ".log");
             Process tcpdump = new ProcessBuilder(host.command("tcpdump", "-i", NamespaceLab.INTERFACE, "-n", "-U", "-w", "-",

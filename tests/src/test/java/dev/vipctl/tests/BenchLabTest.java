@@ -1,5 +1,6 @@
 package dev.vipctl.tests;
 
+import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
 import javax.xml.parsers.DocumentBuilderFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +34,10 @@ class BenchLabTest {
     @Test
     @SuppressWarnings("unchecked")
     void labJsonAndReportCarryEverySectionSideBySide(@TempDir Path dir) throws Exception {
+        requireTheOldWaysTools();
         Path html = dir.resolve("bench.html");
-        Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--compare-shell", "--cycles", "3", "--runs", "2",
-                "--switchovers", "1", "--json", "--report", html.toString()), BENCH_TIMEOUT_SECONDS);
+        Shell.Result result = benchInLab(dir.resolve("pid"), "--compare-shell", "--cycles", "3", "--runs", "2",
+                "--switchovers", "1", "--json", "--report", html.toString());
         assertEquals(0, result.exitCode, Launcher.describe(result));
 
         Map<String, Object> report = (Map<String, Object>) JsonReader.parse(result.stdout);
@@ -70,13 +73,13 @@ class BenchLabTest {
         assertEquals(sections.size(), page.getElementsByTagName("svg").getLength(), "a chart per section");
         assertEquals(seriesCount, page.getElementsByTagName("rect").getLength(), "a box per series");
         assertFalse(page.getElementsByTagName("table").getLength() < 5, "the environment and a summary table per section");
-        assertLabRemoved();
+        assertLabRemoved(dir.resolve("pid"));
     }
 
     @Test
-    void labTablePrintsTheWaysSideBySideWithTheirRatio() {
-        Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--compare-shell", "--cycles", "1", "--runs", "1",
-                "--switchovers", "0"), BENCH_TIMEOUT_SECONDS);
+    void labTablePrintsTheWaysSideBySideWithTheirRatio(@TempDir Path dir) throws Exception {
+        requireTheOldWaysTools();
+        Shell.Result result = benchInLab(dir.resolve("pid"), "--compare-shell", "--cycles", "1", "--runs", "1", "--switchovers", "0");
         assertEquals(0, result.exitCode, Launcher.describe(result));
         String table = result.stdout;
         assertTrue(table.contains("Whole process: command start -> first gratuitous ARP seen by the peer, µs"), table);
@@ -87,11 +90,13 @@ class BenchLabTest {
         assertFalse(table.contains("blackout"), "--switchovers 0 skips the blackout: " + table);
         assertTrue(table.contains("Old ways: Linux's; the other platforms' old ways are not implemented: Windows"), "says what it did not run: " + table);
         assertTrue(result.stderr.contains("vipctl bench: whole process: ip addr add + arping -U -c 1"), "progress on stderr: " + result.stderr);
-        assertLabRemoved();
+        assertLabRemoved(dir.resolve("pid"));
     }
 
     @Test
     void onAGivenInterfaceCsvHasOneRowPerSeries() {
+        requireTheOldWaysTools();
+        Tools.require("tcpdump", "tcpdump");
         // Only ever inside a lab host: the bench on an interface works in the namespace it is started in.
         Shell.Result result = Launcher.run(LAB.lab().hostA(), "bench", "--interface", "eth0", "--vip", "198.51.100.100/24", "--compare-shell",
                 "--cycles", "2", "--runs", "2", "--csv");
@@ -123,8 +128,7 @@ class BenchLabTest {
     @SuppressWarnings("unchecked")
     void scaleReportsUpStatusAndDownAtEachCountWithTheBytesTheKernelSent(@TempDir Path dir) throws Exception {
         Path html = dir.resolve("scale.html");
-        Shell.Result result = Shell.run(List.of(Launcher.PATH.toString(), "bench", "--lab", "--scale", "0,3,20", "--cycles", "2", "--json",
-                "--report", html.toString()), BENCH_TIMEOUT_SECONDS);
+        Shell.Result result = benchInLab(dir.resolve("pid"), "--scale", "0,3,20", "--cycles", "2", "--json", "--report", html.toString());
         assertEquals(0, result.exitCode, Launcher.describe(result));
 
         List<Map<String, Object>> sections = (List<Map<String, Object>>) ((Map<String, Object>) JsonReader.parse(result.stdout)).get("sections");
@@ -154,7 +158,7 @@ class BenchLabTest {
         Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(html.toFile());
         assertEquals(3, page.getElementsByTagName("svg").getLength(), "a chart per operation");
         assertEquals(9, page.getElementsByTagName("rect").getLength(), "a box per count");
-        assertLabRemoved();
+        assertLabRemoved(dir.resolve("pid"));
     }
 
     @SuppressWarnings("unchecked")
@@ -181,12 +185,28 @@ class BenchLabTest {
         assertEquals(series.get("max"), samples.stream().max(Long::compare).orElseThrow(), series.toString());
     }
 
-    /** The bench's own lab is gone: every vipctl lab namespace left is this class's. */
-    private static void assertLabRemoved() {
-        String ours = LAB.lab().hostA().namespace().replaceAll("a$", "");
+    /** --compare-shell runs the old ways: the shell's arping and the vendor script's ifconfig. */
+    private static void requireTheOldWaysTools() {
+        Tools.require("arping", "iputils-arping");
+        Tools.require("ifconfig", "net-tools");
+    }
+
+    /**
+     * Runs {@code vipctl bench --lab args...} and writes its process id to {@code pidFile}: the launcher execs the JVM,
+     * so it is the id that names the bench's lab.
+     */
+    private static Shell.Result benchInLab(Path pidFile, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", pidFile.toString(),
+                Launcher.PATH.toString(), "bench", "--lab"));
+        command.addAll(List.of(args));
+        return Shell.run(command, BENCH_TIMEOUT_SECONDS);
+    }
+
+    /** The bench's own lab is gone; other labs (this class's, a demo's, another run's) may be there. */
+    private static void assertLabRemoved(Path pidFile) throws java.io.IOException {
+        String benchLab = NamespaceLab.namePrefixOf(Long.parseLong(Files.readString(pidFile).trim()));
         for (String line : Shell.check("ip", "netns", "list").split("\n")) {
-            String name = line.split(" ")[0];
-            assertTrue(!name.startsWith("vipctl-") || name.startsWith(ours), "left behind: " + name);
+            assertFalse(line.startsWith(benchLab), "left behind: " + line);
         }
     }
 }

@@ -191,7 +191,7 @@ class ConcurrencyLabTest {
                 + output(dir.resolve("holder")));
 
         assertEquals(12, waiter.exitCode, Launcher.describe(waiter));
-        String lockFile = "/run/vipctl/vip-" + NamespaceLab.VIP + "-net" + networkNamespaceInode(host) + ".lock";
+        String lockFile = LabExtension.lockFile(host, NamespaceLab.VIP).toString();
         assertTrue(waiter.stderr.contains(lockFile), "names the lock " + lockFile + ": " + waiter.stderr);
         assertTrue(waiter.stderr.contains("--lock-timeout-ms"), "names the option: " + waiter.stderr);
         assertTrue(waiter.stderr.contains("300 ms"), "names the timeout: " + waiter.stderr);
@@ -404,11 +404,5 @@ class ConcurrencyLabTest {
             fail(where + ": expected " + (command.equals("up") ? "exactly one " + VIP + " label " + LABEL : "no " + NamespaceLab.VIP)
                     + " on " + host.role() + ", found:\n" + addresses);
         }
-    }
-
-    private static String networkNamespaceInode(NamespaceLab.Host host) {
-        String link = host.run("readlink", "/proc/self/ns/net").trim(); // net:[4026532177]
-        assertTrue(link.matches("net:\\[\\d+\\]"), link);
-        return link.substring("net:[".length(), link.length() - 1);
     }
 }

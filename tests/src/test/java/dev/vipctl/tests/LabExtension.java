@@ -1,5 +1,6 @@
 package dev.vipctl.tests;
 
+import dev.vipctl.agent.VipLock;
 import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -7,11 +8,13 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One namespace lab for a test class, with the packaged launcher: built before the class's first test (as root; else
@@ -56,6 +59,17 @@ final class LabExtension implements BeforeAllCallback, AfterEachCallback, AfterA
     Process killAfterTest(Process process) {
         background.add(process);
         return process;
+    }
+
+    /**
+     * The lock file vipctl takes for {@code address} in {@code host}'s namespace: the lock of this lab only, where other
+     * labs (another test run, a demo) lock the same address in theirs.
+     */
+    static Path lockFile(NamespaceLab.Host host, String address) {
+        String link = host.run("readlink", "/proc/self/ns/net").trim(); // net:[4026532177]
+        assertTrue(link.matches("net:\\[\\d+\\]"), link);
+        String inode = link.substring("net:[".length(), link.length() - 1);
+        return VipLock.DEFAULT_DIRECTORY.resolve("vip-" + address + "-net" + inode + ".lock");
     }
 
     /** The VIP on neither host, in any copy (/24 or /32, however many), and no neighbour entry for it on the client. */

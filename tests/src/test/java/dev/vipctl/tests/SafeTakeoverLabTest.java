@@ -460,6 +460,7 @@ class SafeTakeoverLabTest {
         }
 
         static FirstReplyLost on(NamespaceLab.Host host, Path dir) throws IOException {
+            Tools.require("nft", "nftables");
             Path ruleset = Files.writeString(Files.createTempFile(dir, "first-reply-lost", ".nft"), RULESET);
             host.run("nft", "-f", ruleset.toString());
             return new FirstReplyLost(host);
@@ -547,6 +548,7 @@ class SafeTakeoverLabTest {
 
         /** Starts the capture and returns once tcpdump says it is listening (its filter is then in place). */
         static Capture start(NamespaceLab.Host host, String filter) throws InterruptedException {
+            Tools.require("tcpdump", "tcpdump");
             Process process;
             try {
                 process = new ProcessBuilder(host.command("tcpdump", "-l", "--immediate-mode", "-n", "-e", "-i", NamespaceLab.INTERFACE, filter))
