@@ -20,9 +20,13 @@ import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.MacAddress;
 import dev.vipctl.os.posix.LibC;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,6 +66,9 @@ public final class Main {
     public static void main(String[] args) {
         long mainNanos = System.nanoTime();
         loadNativeBindingsInTheBackground();
+        // UTF-8 whatever the locale: JSON is UTF-8, and a POSIX locale would turn "µs" and non-ASCII labels into '?'.
+        System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
         int code = new Main(System.out, System.err).run(args, new Timings(mainNanos, launchToMainMicros()));
         System.out.flush();
         System.exit(code);
