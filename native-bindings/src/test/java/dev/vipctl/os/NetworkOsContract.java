@@ -52,7 +52,7 @@ public abstract class NetworkOsContract {
 
     /**
      * The interface's addresses read without the implementation under test (Linux: {@code ip -o addr show}), each
-     * with its prefix and, where the OS keeps them, its label, and no flags; empty where nothing else can read them
+     * with its prefix, its label (empty where the OS keeps none) and no flags; empty where nothing else can read them
      * (a fake is its own truth).
      */
     protected abstract Optional<List<InterfaceAddress>> addressesSeenIndependently() throws Exception;
