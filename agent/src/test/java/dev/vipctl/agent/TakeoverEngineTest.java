@@ -482,15 +482,6 @@ class TakeoverEngineTest {
         return left;
     }
 
-    private InterfaceAddress configuredVip() {
-        for (InterfaceAddress address : os.configured) {
-            if (address.sameAddressAndPrefix(VIP)) {
-                return address;
-            }
-        }
-        return null;
-    }
-
     @Test
     void aRelabelWhoseAddIsRefusedPutsTheOldLabelBack() throws Exception {
         withHostAddress();
@@ -504,7 +495,7 @@ class TakeoverEngineTest {
         assertEquals(List.of("resolve eth0", "list", "remove 198.51.100.100/24", "add " + VIP, "list", "add " + OLD_LABEL, "list"), os.calls);
         assertTrue(failure.getMessage().endsWith("undone: 198.51.100.100/24 is configured as " + find(OLD_LABEL) + ", as before"),
                 failure.getMessage());
-        assertEquals("eth0:7", configuredVip().label());
+        assertEquals("eth0:7", find(VIP).label());
         assertEquals("eth0:7", outcome.address().label(), "the JSON's configured says what is there");
         assertTrue(frames.isEmpty());
     }
@@ -555,7 +546,7 @@ class TakeoverEngineTest {
         assertEquals(ExitCode.NOT_ANNOUNCED, failure.exitCode(), failure.getMessage());
         assertTrue(failure.getMessage().contains("is configured, but gratuitous ARP stopped after 0 of 1 frames"), failure.getMessage());
         assertEquals(List.of("added"), outcome.actions());
-        assertEquals("eth0:1", configuredVip().label());
+        assertEquals("eth0:1", find(VIP).label());
         assertEquals("eth0:1", outcome.address().label());
     }
 
