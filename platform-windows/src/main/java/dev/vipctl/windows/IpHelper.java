@@ -11,6 +11,8 @@ interface IpHelper {
     int NO_ERROR = 0;
     /** winerror.h ERROR_ACCESS_DENIED 5: the caller is not an elevated administrator. */
     int ERROR_ACCESS_DENIED = 5;
+    /** winerror.h ERROR_NOT_SUPPORTED 50: no IPv4 stack, or a Windows too old for the call. */
+    int ERROR_NOT_SUPPORTED = 50;
     /** winerror.h ERROR_INVALID_PARAMETER 87 */
     int ERROR_INVALID_PARAMETER = 87;
     /** winerror.h ERROR_NO_DATA 232: GetAdaptersAddresses found no adapter. */
