@@ -17,13 +17,15 @@ final class IpHelperLayout {
             new int[] {28, 0, 2, 4, 8, 24},                       // SOCKADDR_IN6
             new int[] {28, 4, 0},                                 // SOCKADDR_INET
             new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72}, // MIB_UNICASTIPADDRESS_ROW
-            new int[] {0, 8});                                    // MIB_UNICASTIPADDRESS_TABLE
+            new int[] {0, 8},                                     // MIB_UNICASTIPADDRESS_TABLE
+            8,                                                    // a pointer
+            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224}); // IP_ADAPTER_ADDRESSES_LH
 
     /**
-     * 32-bit x86, as compiled by MSVC and i686-w64-mingw32-gcc: the same numbers as x64, because none of these
-     * structures holds a pointer and both compilers align an 8-byte integer (NET_LUID, LARGE_INTEGER) to 8 inside a
-     * structure on x86 too (default packing /Zp8). A System V i386 compiler would align it to 4 and put InterfaceLuid
-     * at 28.
+     * 32-bit x86, as compiled by MSVC and i686-w64-mingw32-gcc: up to the table, the same numbers as x64, because none
+     * of those structures holds a pointer and both compilers align an 8-byte integer (NET_LUID, LARGE_INTEGER) to 8
+     * inside a structure on x86 too (default packing /Zp8). A System V i386 compiler would align it to 4 and put
+     * InterfaceLuid at 28. IP_ADAPTER_ADDRESSES, full of pointers, is the one structure that differs.
      */
     static final IpHelperLayout X86 = new IpHelperLayout("x86",
             new int[] {8, 8},
@@ -31,7 +33,9 @@ final class IpHelperLayout {
             new int[] {28, 0, 2, 4, 8, 24},
             new int[] {28, 4, 0},
             new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72},
-            new int[] {0, 8});
+            new int[] {0, 8},
+            4,
+            new int[] {376, 0, 4, 8, 12, 40, 44, 52, 56, 64, 68, 176});
 
     /**
      * 64-bit ARM: x64's layout. The SDK declares these structures without any architecture condition, and ARM64 has the
@@ -44,7 +48,9 @@ final class IpHelperLayout {
             new int[] {28, 0, 2, 4, 8, 24},
             new int[] {28, 4, 0},
             new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72},
-            new int[] {0, 8});
+            new int[] {0, 8},
+            8,
+            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224});
 
     final String architecture;
 
@@ -92,8 +98,28 @@ final class IpHelperLayout {
     final int tableNumEntries;
     final int tableFirstRow;
 
+    /** The size of a pointer: 8 on x64 and arm64, 4 on x86. */
+    final int pointerSize;
+
+    /**
+     * IP_ADAPTER_ADDRESSES_LH (iptypes.h), the fields vipctl reads: its size, then Length, IfIndex, Next, AdapterName
+     * (char *), FriendlyName (wchar_t *), PhysicalAddress[8], PhysicalAddressLength, Flags, IfType, OperStatus, Luid.
+     */
+    final int adapterSize;
+    final int adapterLength;
+    final int adapterIfIndex;
+    final int adapterNext;
+    final int adapterName;
+    final int adapterFriendlyName;
+    final int adapterPhysicalAddress;
+    final int adapterPhysicalAddressLength;
+    final int adapterFlags;
+    final int adapterIfType;
+    final int adapterOperStatus;
+    final int adapterLuid;
+
     private IpHelperLayout(String architecture, int[] luid, int[] sockaddrIn, int[] sockaddrIn6, int[] sockaddrInet,
-            int[] row, int[] table) {
+            int[] row, int[] table, int pointerSize, int[] adapter) {
         this.architecture = architecture;
         luidSize = luid[0];
         luidAlignment = luid[1];
@@ -127,6 +153,19 @@ final class IpHelperLayout {
         rowCreationTimeStamp = row[13];
         tableNumEntries = table[0];
         tableFirstRow = table[1];
+        this.pointerSize = pointerSize;
+        adapterSize = adapter[0];
+        adapterLength = adapter[1];
+        adapterIfIndex = adapter[2];
+        adapterNext = adapter[3];
+        adapterName = adapter[4];
+        adapterFriendlyName = adapter[5];
+        adapterPhysicalAddress = adapter[6];
+        adapterPhysicalAddressLength = adapter[7];
+        adapterFlags = adapter[8];
+        adapterIfType = adapter[9];
+        adapterOperStatus = adapter[10];
+        adapterLuid = adapter[11];
     }
 
     @Override

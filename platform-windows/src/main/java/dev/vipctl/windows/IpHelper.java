@@ -1,0 +1,59 @@
+package dev.vipctl.windows;
+
+/**
+ * The {@code iphlpapi.dll} calls vipctl makes, in bytes: each takes and returns the structures as
+ * {@link IpHelperLayout} lays them out and returns the call's Win32 error code (docs/windows.md#the-calls), so that
+ * the code above it and its tests need no native library. An implementation over JNA copies the bytes in and out of
+ * native memory around one call each; none exists yet.
+ */
+interface IpHelper {
+    /** winerror.h NO_ERROR 0 */
+    int NO_ERROR = 0;
+    /** winerror.h ERROR_ACCESS_DENIED 5: the caller is not an elevated administrator. */
+    int ERROR_ACCESS_DENIED = 5;
+    /** winerror.h ERROR_NOT_SUPPORTED 50: no IPv4 stack, or a Windows too old for the call. */
+    int ERROR_NOT_SUPPORTED = 50;
+    /** winerror.h ERROR_INVALID_PARAMETER 87 */
+    int ERROR_INVALID_PARAMETER = 87;
+    /** winerror.h ERROR_NO_DATA 232: GetAdaptersAddresses found no adapter. */
+    int ERROR_NO_DATA = 232;
+    /** winerror.h ERROR_NOT_FOUND 1168 */
+    int ERROR_NOT_FOUND = 1168;
+    /** winerror.h ERROR_OBJECT_ALREADY_EXISTS 5010 */
+    int ERROR_OBJECT_ALREADY_EXISTS = 5010;
+
+    /** What a call that allocates its answer returned: its error code and, on NO_ERROR, the answer's bytes. */
+    final class Answer {
+        final int errorCode;
+        final byte[] bytes;
+        /** Where the bytes were in the caller's memory: the pointers inside them point at this address and above. */
+        final long baseAddress;
+
+        Answer(int errorCode, byte[] bytes, long baseAddress) {
+            this.errorCode = errorCode;
+            this.bytes = bytes;
+            this.baseAddress = baseAddress;
+        }
+    }
+
+    /** ConvertInterfaceAliasToLuid: the LUID of the interface with that alias (its friendly name) into {@code luid[0]}. */
+    int convertInterfaceAliasToLuid(String alias, long[] luid);
+
+    /**
+     * GetAdaptersAddresses(AF_INET, GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER), retried
+     * with the size it asks for on ERROR_BUFFER_OVERFLOW: the chain of IP_ADAPTER_ADDRESSES, the first at offset 0.
+     */
+    Answer adaptersAddresses();
+
+    /** GetUnicastIpAddressTable(AF_INET): the MIB_UNICASTIPADDRESS_TABLE, from NumEntries to the end of its last row. */
+    Answer unicastAddressTable();
+
+    /** CreateUnicastIpAddressEntry with this MIB_UNICASTIPADDRESS_ROW. */
+    int createUnicastIpAddressEntry(byte[] row);
+
+    /** DeleteUnicastIpAddressEntry with this row; Windows reads only its key (Address, then InterfaceLuid). */
+    int deleteUnicastIpAddressEntry(byte[] row);
+
+    /** GetUnicastIpAddressEntry: reads the row's key and fills in the rest of it, in place. */
+    int getUnicastIpAddressEntry(byte[] row);
+}

@@ -1,0 +1,208 @@
+package dev.vipctl.windows;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * IP Helper as Microsoft documents it (docs/windows.md#windowsnetworkos), kept in memory: adapters laid out as Windows
+ * lays out GetAdaptersAddresses' buffer for the architecture (AdaptersBuffer), a unicast address table keyed, as
+ * Windows keys it, by interface and address alone, and the documented codes. Duplicate address detection runs as the
+ * test scripts it. Row offsets are written out here from docs/windows.md#mib_unicastipaddress_row, not taken from the
+ * codec under test; they are the same on every architecture.
+ */
+final class DocumentedIpHelper implements IpHelper {
+    /** What duplicate address detection makes of the next address created. */
+    enum Dad {
+        /** Tentative for {@link #tentativePolls} reads, then Preferred. */
+        PREFERRED,
+        /** Tentative for {@link #tentativePolls} reads, then Duplicate: another host answered. */
+        DUPLICATE,
+        /** Tentative for ever. */
+        NEVER_ENDS
+    }
+
+    static final long ETHERNET_LUID = 0x0006000001000000L;
+    static final int ETHERNET_INDEX = 12;
+    static final byte[] ETHERNET_MAC = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
+    static final long LOOPBACK_LUID = 0x0018000000000000L;
+
+    private static final int AF_INET = 2;
+    private static final int ORIGIN_UNCHANGED = 16;
+    private static final int DAD_TENTATIVE = 1;
+    private static final int DAD_DUPLICATE = 2;
+    private static final int DAD_PREFERRED = 4;
+
+    private final AdaptersBuffer layout;
+    private final Map<String, AdaptersBuffer.Entry> adapters = new LinkedHashMap<>();
+    /** Rows by interface LUID and address, in the order they were created. */
+    private final Map<String, byte[]> rows = new LinkedHashMap<>();
+    private final Map<String, Integer> readsUntilDadEnds = new HashMap<>();
+    private final Map<String, Dad> dadOutcome = new HashMap<>();
+
+    Dad dad = Dad.PREFERRED;
+    int tentativePolls = 2;
+    /**
+     * What Create- and DeleteUnicastIpAddressEntry answer before looking at the row, NO_ERROR for nothing: their pages'
+     * ERROR_ACCESS_DENIED (the caller is not an elevated administrator), ERROR_NOT_SUPPORTED (no IPv4 stack).
+     */
+    int changesFailWith = NO_ERROR;
+    final List<String> calls = new ArrayList<>();
+
+    DocumentedIpHelper(boolean x64) {
+        layout = new AdaptersBuffer(x64);
+        adapters.put("Ethernet", new AdaptersBuffer.Entry(ETHERNET_INDEX, ETHERNET_LUID, "Ethernet",
+                "{4D36E972-E325-11CE-BFC1-08002BE10318}", ETHERNET_MAC, 6, 1));
+        adapters.put("Ethernet 2", new AdaptersBuffer.Entry(13, 0x0006000002000000L, "Ethernet 2",
+                "{4D36E972-E325-11CE-BFC1-08002BE10319}", new byte[] {0x02, 0x00, 0x5e, 0x10, 0x00, 0x02}, 6, 2));
+        adapters.put("Loopback Pseudo-Interface 1", new AdaptersBuffer.Entry(1, LOOPBACK_LUID, "Loopback Pseudo-Interface 1",
+                "{A1B2C3D4-0000-0000-0000-000000000001}", new byte[0], 24, 1));
+        configured(ETHERNET_LUID, new byte[] {(byte) 198, 51, 100, 2}, 24);
+        configured(LOOPBACK_LUID, new byte[] {127, 0, 0, 1}, 8);
+    }
+
+    /** The adapter is gone (unplugged, disabled, its driver removed): nothing knows its alias or LUID any more. */
+    void removeAdapter(String alias) {
+        adapters.remove(alias);
+    }
+
+    /** The interface's addresses as the fake keeps them: "198.51.100.2/24". */
+    List<String> addressesOf(long luid) {
+        List<String> addresses = new ArrayList<>();
+        for (byte[] row : rows.values()) {
+            ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+            if (bytes.getLong(32) == luid) {
+                addresses.add((row[4] & 0xff) + "." + (row[5] & 0xff) + "." + (row[6] & 0xff) + "." + (row[7] & 0xff) + "/" + row[60]);
+            }
+        }
+        return addresses;
+    }
+
+    @Override
+    public int convertInterfaceAliasToLuid(String alias, long[] luid) {
+        calls.add("ConvertInterfaceAliasToLuid");
+        AdaptersBuffer.Entry adapter = adapters.get(alias);
+        if (adapter == null) {
+            return ERROR_INVALID_PARAMETER; // ConvertInterfaceAliasToLuid's answer for an alias no interface has
+        }
+        luid[0] = adapter.luid;
+        return NO_ERROR;
+    }
+
+    @Override
+    public Answer adaptersAddresses() {
+        calls.add("GetAdaptersAddresses");
+        if (adapters.isEmpty()) {
+            return new Answer(ERROR_NO_DATA, new byte[0], 0);
+        }
+        return new Answer(NO_ERROR, layout.build(new ArrayList<>(adapters.values())), layout.baseAddress);
+    }
+
+    @Override
+    public Answer unicastAddressTable() {
+        calls.add("GetUnicastIpAddressTable");
+        if (rows.isEmpty()) {
+            return new Answer(ERROR_NOT_FOUND, new byte[0], 0);
+        }
+        ByteBuffer table = ByteBuffer.allocate(8 + 80 * rows.size()).order(ByteOrder.LITTLE_ENDIAN);
+        table.putInt(0, rows.size());
+        int at = 8;
+        for (byte[] row : rows.values()) {
+            System.arraycopy(row, 0, table.array(), at, 80);
+            at += 80;
+        }
+        return new Answer(NO_ERROR, table.array(), 0x10000);
+    }
+
+    @Override
+    public int createUnicastIpAddressEntry(byte[] row) {
+        calls.add("CreateUnicastIpAddressEntry");
+        if (changesFailWith != NO_ERROR) {
+            return changesFailWith;
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+        int prefixOrigin = bytes.getInt(44);
+        int suffixOrigin = bytes.getInt(48);
+        if (bytes.getShort(0) != AF_INET || row[60] > 32 || (prefixOrigin == ORIGIN_UNCHANGED) != (suffixOrigin == ORIGIN_UNCHANGED)
+                || Integer.compareUnsigned(bytes.getInt(52), bytes.getInt(56)) < 0) {
+            return ERROR_INVALID_PARAMETER;
+        }
+        AdaptersBuffer.Entry adapter = adapter(bytes.getLong(32));
+        if (adapter == null) {
+            return ERROR_NOT_FOUND; // the interface named by the LUID does not exist
+        }
+        String key = key(adapter.luid, row);
+        if (rows.containsKey(key)) {
+            return ERROR_OBJECT_ALREADY_EXISTS; // the address is on the interface already, whatever its prefix
+        }
+        byte[] stored = row.clone();
+        ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN).putInt(40, adapter.ifIndex).putInt(64, DAD_TENTATIVE).putLong(72, 133_000_000_000_000_000L);
+        rows.put(key, stored);
+        readsUntilDadEnds.put(key, tentativePolls);
+        dadOutcome.put(key, dad);
+        return NO_ERROR;
+    }
+
+    @Override
+    public int deleteUnicastIpAddressEntry(byte[] row) {
+        calls.add("DeleteUnicastIpAddressEntry");
+        if (changesFailWith != NO_ERROR) {
+            return changesFailWith;
+        }
+        AdaptersBuffer.Entry adapter = adapter(ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN).getLong(32));
+        if (adapter == null || rows.remove(key(adapter.luid, row)) == null) {
+            return ERROR_NOT_FOUND; // the prefix is not part of the key: any prefix of the address goes
+        }
+        return NO_ERROR;
+    }
+
+    @Override
+    public int getUnicastIpAddressEntry(byte[] row) {
+        calls.add("GetUnicastIpAddressEntry");
+        AdaptersBuffer.Entry adapter = adapter(ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN).getLong(32));
+        String key = adapter == null ? null : key(adapter.luid, row);
+        byte[] stored = key == null ? null : rows.get(key);
+        if (stored == null) {
+            return ERROR_NOT_FOUND;
+        }
+        Integer reads = readsUntilDadEnds.get(key);
+        if (reads != null && dadOutcome.get(key) != Dad.NEVER_ENDS) {
+            if (reads == 0) {
+                ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN).putInt(64, dadOutcome.get(key) == Dad.DUPLICATE ? DAD_DUPLICATE : DAD_PREFERRED);
+                readsUntilDadEnds.remove(key);
+            } else {
+                readsUntilDadEnds.put(key, reads - 1);
+            }
+        }
+        System.arraycopy(stored, 0, row, 0, 80);
+        return NO_ERROR;
+    }
+
+    private void configured(long luid, byte[] address, int prefixLength) {
+        byte[] row = new byte[80];
+        ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putShort(0, (short) AF_INET).putLong(32, luid).putInt(44, 1).putInt(48, 1).putInt(52, -1).putInt(56, -1).putInt(64, DAD_PREFERRED);
+        System.arraycopy(address, 0, row, 4, 4);
+        row[60] = (byte) prefixLength;
+        rows.put(key(luid, row), row);
+    }
+
+    private AdaptersBuffer.Entry adapter(long luid) {
+        for (AdaptersBuffer.Entry adapter : adapters.values()) {
+            if (adapter.luid == luid) {
+                return adapter;
+            }
+        }
+        return null;
+    }
+
+    /** Windows' key of a row: the interface and the address, not the prefix. */
+    private static String key(long luid, byte[] row) {
+        return Long.toHexString(luid) + " " + Arrays.toString(Arrays.copyOfRange(row, 4, 8));
+    }
+}
