@@ -14,10 +14,11 @@ import java.util.List;
  * The DLL is loaded at the first call, not before, so this class loads on any OS.
  *
  * <p>Each function is looked up by name with {@link Function#ALT_CONVENTION}: IP Helper's functions are {@code WINAPI},
- * which is {@code __stdcall} on 32-bit x86 (mingw {@code netioapi.h}: {@code #define NETIOAPI_API_ WINAPI}); on x64
- * and ARM64 there is one convention and JNA ignores the flag. A {@code StdCallLibrary} interface would do the same but
- * loads the DLL when it is created, and would spread the names over method declarations; here they are {@link
- * #FUNCTIONS}, the list the tests compare with docs/windows.md.
+ * which is {@code __stdcall} on 32-bit x86 (mingw {@code netioapi.h}: {@code #define NETIOAPI_API_ WINAPI}); x64
+ * and ARM64 have one convention. The flag is the one a {@code StdCallLibrary} interface passes on every Windows
+ * architecture (its STDCALL_CONVENTION is ALT_CONVENTION, 63, in JNA 5.19.1); such an interface would load the DLL when
+ * it is created and spread the names over method declarations, where here they are {@link #FUNCTIONS}, the list the
+ * tests compare with docs/windows.md.
  *
  * <p>InitializeUnicastIpAddressEntry is not called: it sets a row's defaults (both origins Unchanged, lifetimes
  * infinite, the rest zero), and {@link UnicastAddressRowCodec} writes every byte of the row itself.
