@@ -3,8 +3,7 @@ package dev.vipctl.windows;
 /**
  * The {@code iphlpapi.dll} calls vipctl makes, in bytes: each takes and returns the structures as
  * {@link IpHelperLayout} lays them out and returns the call's Win32 error code (docs/windows.md#the-calls), so that
- * the code above it and its tests need no native library. An implementation over JNA copies the bytes in and out of
- * native memory around one call each; none exists yet.
+ * the code above it and its tests need no native library. {@link IpHelperJna} makes the calls.
  */
 interface IpHelper {
     /** winerror.h NO_ERROR 0 */
