@@ -534,12 +534,15 @@ public final class TakeoverEngine implements AutoCloseable {
     }
 
     /**
-     * The host's own address: a primary (non-secondary) address that carries no {@code <interface>:tag} label.
-     * A VIP is either labelled like a sub-interface or, in the host's subnet, secondary. Removing the primary would
-     * also take every secondary of its subnet with it (promote_secondaries=0, docs/linux.md#primary-and-secondary-addresses).
+     * The host's own address: a primary (non-secondary) address that carries no {@code <interface>:tag} label and is
+     * a source of the host's connections. A VIP is labelled like a sub-interface, or, in the host's subnet, secondary
+     * (Linux); or never a source address (Windows, which has no labels: vipctl adds every VIP there with SkipAsSource,
+     * docs/windows.md#windowsnetworkos). Removing the primary would also take every secondary of its subnet with it
+     * (promote_secondaries=0, docs/linux.md#primary-and-secondary-addresses).
      */
     static boolean isOwnAddress(InterfaceAddress address, String interfaceName) {
-        return !address.has(AddressFlag.SECONDARY) && !address.label().startsWith(interfaceName + ":");
+        return !address.has(AddressFlag.SECONDARY) && !address.has(AddressFlag.NOT_A_SOURCE)
+                && !address.label().startsWith(interfaceName + ":");
     }
 
     private boolean isOwnAddress(InterfaceAddress address) {

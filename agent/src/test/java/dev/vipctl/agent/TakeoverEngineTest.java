@@ -469,6 +469,9 @@ class TakeoverEngineTest {
         assertTrue(TakeoverEngine.isOwnAddress(HOST, "eth0"));
         assertFalse(TakeoverEngine.isOwnAddress(new InterfaceAddress(VIP.address(), 32, "eth0:1", EnumSet.of(AddressFlag.PERMANENT)), "eth0"));
         assertFalse(TakeoverEngine.isOwnAddress(new InterfaceAddress(VIP.address(), 24, "eth0", EnumSet.of(AddressFlag.SECONDARY)), "eth0"));
+        // Windows: no labels; a VIP is an address that is never a source (SkipAsSource).
+        assertFalse(TakeoverEngine.isOwnAddress(new InterfaceAddress(VIP.address(), 24, "", EnumSet.of(AddressFlag.NOT_A_SOURCE)), "Ethernet"));
+        assertTrue(TakeoverEngine.isOwnAddress(new InterfaceAddress(HOST.address(), 24, "", EnumSet.of(AddressFlag.PERMANENT)), "Ethernet"));
     }
     // --- one meaning per exit code: a failure after this run's change undoes it, or has a code of its own ---
 

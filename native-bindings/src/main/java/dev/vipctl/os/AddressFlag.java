@@ -11,5 +11,10 @@ public enum AddressFlag {
     /** Duplicate address detection found another holder. */
     DAD_FAILED,
     /** Valid but no longer preferred as a source address. */
-    DEPRECATED
+    DEPRECATED,
+    /**
+     * Never chosen as the source of the host's own connections (Windows SkipAsSource, which vipctl sets on every VIP
+     * it adds there): an address that stands for a service, not for the host.
+     */
+    NOT_A_SOURCE
 }

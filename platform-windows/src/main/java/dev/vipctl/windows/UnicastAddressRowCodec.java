@@ -146,6 +146,9 @@ final class UnicastAddressRowCodec {
         if (buffer.getInt(row + layout.rowValidLifetime) == INFINITE_LIFETIME) {
             flags.add(AddressFlag.PERMANENT);
         }
+        if (buffer.get(row + layout.rowSkipAsSource) != 0) {
+            flags.add(AddressFlag.NOT_A_SOURCE);
+        }
         return new InterfaceAddress(IpAddress.of(ip), prefixLength, "", flags);
     }
 

@@ -89,16 +89,16 @@ class UnicastAddressRowCodecTest {
     }
 
     @Test
-    void rowsRoundTripForEveryPrefixLengthAndDadState() throws OsException {
+    void rowsRoundTripForEveryPrefixLengthDadStateAndSkipAsSource() throws OsException {
         UnicastAddressRowCodec codec = new UnicastAddressRowCodec(IpHelperLayout.X86);
         for (int prefixLength = 0; prefixLength <= 32; prefixLength++) {
             InterfaceAddress address = new InterfaceAddress(IpAddress.parseIpv4("198.51.100.200"), prefixLength, "");
             assertEquals(new InterfaceAddress(address.address(), prefixLength, "", EnumSet.of(AddressFlag.PERMANENT)),
                     codec.address(codec.row(address, LUID, 3, false, DadState.PREFERRED)));
         }
-        assertEquals(EnumSet.of(AddressFlag.PERMANENT, AddressFlag.TENTATIVE), codec.address(codec.row(VIP, LUID, 0, true, DadState.TENTATIVE)).flags());
-        assertEquals(EnumSet.of(AddressFlag.PERMANENT, AddressFlag.DAD_FAILED), codec.address(codec.row(VIP, LUID, 0, true, DadState.DUPLICATE)).flags());
-        assertEquals(EnumSet.of(AddressFlag.PERMANENT, AddressFlag.DEPRECATED), codec.address(codec.row(VIP, LUID, 0, true, DadState.DEPRECATED)).flags());
+        assertEquals(EnumSet.of(AddressFlag.PERMANENT, AddressFlag.TENTATIVE, AddressFlag.NOT_A_SOURCE), codec.address(codec.row(VIP, LUID, 0, true, DadState.TENTATIVE)).flags());
+        assertEquals(EnumSet.of(AddressFlag.PERMANENT, AddressFlag.DAD_FAILED, AddressFlag.NOT_A_SOURCE), codec.address(codec.row(VIP, LUID, 0, true, DadState.DUPLICATE)).flags());
+        assertEquals(EnumSet.of(AddressFlag.PERMANENT, AddressFlag.DEPRECATED, AddressFlag.NOT_A_SOURCE), codec.address(codec.row(VIP, LUID, 0, true, DadState.DEPRECATED)).flags());
     }
 
     @Test
