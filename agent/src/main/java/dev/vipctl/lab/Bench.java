@@ -99,7 +99,7 @@ public final class Bench {
             return e.exitCode().code();
         }
         for (String[] tool : requiredTools(plan)) {
-            if (!Demo.onPath(tool[0])) {
+            if (!Shell.onPath(tool[0])) {
                 err.println("vipctl bench: " + tool[2] + " needs '" + tool[0] + "' (Debian/Ubuntu: apt-get install " + tool[1] + ")");
                 return ExitCode.BAD_INPUT.code();
             }

@@ -41,7 +41,7 @@ public final class Demo {
             return e.exitCode().code();
         }
         for (String[] tool : new String[][] {{"ip", "iproute2"}, {"ping", "iputils-ping"}}) {
-            if (!onPath(tool[0])) {
+            if (!Shell.onPath(tool[0])) {
                 err.println("vipctl demo: needs '" + tool[0] + "' (Debian/Ubuntu: apt-get install " + tool[1] + ")");
                 return ExitCode.BAD_INPUT.code();
             }
@@ -77,15 +77,6 @@ public final class Demo {
             throw new TakeoverException(ExitCode.NOT_PRIVILEGED, "needs root to create network namespaces: sudo ./vipctl " + command);
         }
         return Path.of(home, "bin", "vipctl");
-    }
-
-    static boolean onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private int show() throws InterruptedException {

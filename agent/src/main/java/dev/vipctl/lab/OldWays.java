@@ -39,7 +39,7 @@ final class OldWays {
         ways.add(new Bench.Way("ip addr add + arping -U -c 1", "ip addr del",
                 List.of("sh", "-c", IP_THEN_ARPING, "sh", vip.toString(), interfaceName, alias, vip.address().toString()),
                 List.of("ip", "addr", "del", vip.toString(), "dev", interfaceName), true));
-        if (Demo.onPath("ifconfig")) {
+        if (Shell.onPath("ifconfig")) {
             String netmask = IpAddress.ofIpv4Bits(IpAddress.ipv4Mask(vip.prefixLength())).toString();
             ways.add(new Bench.Way("ifconfig " + alias + " up (vendor script, no GARP)", "ifconfig " + alias + " down (vendor script, no GARP)",
                     List.of("ifconfig", alias, vip.address().toString(), "netmask", netmask, "up"), List.of("ifconfig", alias, "down"), false));

@@ -1,11 +1,9 @@
 package dev.vipctl.tests;
 
 import dev.vipctl.lab.NamespaceLab;
+import dev.vipctl.lab.Shell;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The system tools the tests run, each named with the Debian package that installs it (the README's install line has
@@ -16,7 +14,7 @@ final class Tools {
     }
 
     static void require(String tool, String debianPackage) {
-        if (onPath(tool)) {
+        if (Shell.onPath(tool)) {
             return;
         }
         String message = "needs '" + tool + "', which is not installed: apt-get install " + debianPackage
@@ -25,14 +23,5 @@ final class Tools {
             Assertions.fail(message);
         }
         Assumptions.abort("skipped: " + message);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String directory : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(directory, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

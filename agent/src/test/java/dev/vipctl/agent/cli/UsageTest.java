@@ -1,14 +1,15 @@
 package dev.vipctl.agent.cli;
 
 import dev.vipctl.agent.ExitCode;
+import dev.vipctl.lab.Shell;
 import org.apache.commons.cli.Option;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,12 +40,14 @@ class UsageTest {
         Path page = dir.resolve("vipctl.1");
         Files.writeString(page, Usage.manPage("0.1.0"));
 
-        Run groff = Run.of("groff", "-man", "-Tutf8", "-ww", "-z", page.toString());
-        assertEquals(0, groff.exitCode, groff.output);
-        assertEquals("", groff.output, "groff warnings");
-        Run lexgrog = Run.of("lexgrog", page.toString());
-        assertEquals(0, lexgrog.exitCode, lexgrog.output);
-        assertTrue(lexgrog.output.contains("\"vipctl - move a virtual IP"), lexgrog.output);
+        assertTrue(Shell.onPath("groff"), "groff is not installed: apt-get install groff-base");
+        assertTrue(Shell.onPath("lexgrog"), "lexgrog is not installed: apt-get install man-db");
+        Shell.Result groff = Shell.run(List.of("groff", "-man", "-Tutf8", "-ww", "-z", page.toString()));
+        assertEquals(0, groff.exitCode, groff.stderr);
+        assertEquals("", groff.stdout + groff.stderr, "groff warnings");
+        Shell.Result lexgrog = Shell.run(List.of("lexgrog", page.toString()));
+        assertEquals(0, lexgrog.exitCode, lexgrog.stderr);
+        assertTrue(lexgrog.stdout.contains("\"vipctl - move a virtual IP"), lexgrog.stdout);
     }
 
     @Test
@@ -52,27 +55,5 @@ class UsageTest {
         assertEquals("\\&.x", Usage.escape(".x"));
         assertEquals("\\&'x", Usage.escape("'x"));
         assertEquals("a\\eb \\-\\-c", Usage.escape("a\\b --c"));
-    }
-
-    /** A tool's exit code and its merged output; one that is not installed says which Debian package has it. */
-    private static final class Run {
-        final int exitCode;
-        final String output;
-
-        private Run(int exitCode, String output) {
-            this.exitCode = exitCode;
-            this.output = output;
-        }
-
-        static Run of(String... command) throws Exception {
-            Process process;
-            try {
-                process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            } catch (IOException e) {
-                throw new AssertionError(command[0] + " is not installed: apt-get install " + (command[0].equals("groff") ? "groff-base" : "man-db"), e);
-            }
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return new Run(process.waitFor(), output);
-        }
     }
 }
