@@ -337,7 +337,9 @@ class AgentTrustLabTest {
         assertPermissionDenied(asNonMember("ls", agent.home.toString()));
         assertPermissionDenied(asNonMember("touch", agent.home.resolve("new").resolve(Integer.toString(MEMBER_UID)).toString()));
 
-        Shell.Result up = Shell.run(host.command(concat(NON_MEMBER, "env", "VIPCTL_AGENT_DIR=" + agentDir, memberLauncher, "up", "--interface", IF,
+        // From /: the launcher returns to its working directory by name, which a non-member may not enter (a checkout in a
+        // 0700 directory).
+        Shell.Result up = Shell.run(host.command(concat(NON_MEMBER, "env", "-C", "/", "VIPCTL_AGENT_DIR=" + agentDir, memberLauncher, "up", "--interface", IF,
                 "--vip", VIP, "--garp-count", "1", "--json")), COMMAND_SECONDS);
         assertEquals(3, up.exitCode, "not privileged, in its own process: " + Launcher.describe(up));
         assertEquals("process", Launcher.jsonString(up.stdout, "servedBy"), Launcher.describe(up));

@@ -262,10 +262,11 @@ class BadInputLabTest {
 
     @Test
     void anUnprivilegedUserChangesNothing(@TempDir Path dir) throws IOException {
-        // nobody may not be able to enter the checkout (a fresh clone can sit in a 0700 directory): run a copy.
+        // nobody may not be able to enter the checkout (a fresh clone can sit in a 0700 directory): run a copy, from /
+        // (the launcher returns to its working directory by name, which nobody could not do in the checkout).
         Path launcher = worldReadableCopyOfDistribution(dir);
         List<String> asNobody = List.of("ip", "netns", "exec", LAB.lab().hostA().namespace(),
-                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", launcher.toString());
+                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "env", "-C", "/", launcher.toString());
         assertRefusedWithoutChange(asNobody, 3, "CAP_NET_ADMIN", "down", "--interface", "eth0", "--vip", VIP);
         assertRefusedWithoutChange(asNobody, 3, "CAP_NET_RAW", "up", "--interface", "eth0", "--vip", "198.51.100.101/24");
     }
