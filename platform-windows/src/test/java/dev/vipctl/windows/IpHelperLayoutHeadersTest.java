@@ -210,9 +210,9 @@ class IpHelperLayoutHeadersTest {
             staticAssert(c, constant.c, constant.value, constant.java);
         }
         for (String function : IpHelperJna.FUNCTIONS) {
-            // An undeclared name is an error: each name IpHelperJna asks the DLL for is a function the headers declare.
-            c.append("_Static_assert(sizeof(&").append(function).append(") == sizeof(void *), \"IpHelperJna.FUNCTIONS: ")
-                    .append(function).append("\");\n");
+            // Each name IpHelperJna asks the DLL for is a function the headers declare (an undeclared one is an error),
+            // and __stdcall: redeclared so, a cdecl function conflicts on i686; x64 has one convention and ignores it.
+            c.append("__typeof__(").append(function).append(") __stdcall ").append(function).append(";\n");
         }
         return c.toString();
     }
