@@ -168,7 +168,8 @@ public final class TakeoverEngine implements AutoCloseable {
     /**
      * Takes the VIP over, top to bottom: inspect the interface; check on the wire that no other MAC still holds the
      * VIP (policy {@code --on-conflict}); add (or relabel) it, read it back and, if wrong, remove and add once more;
-     * announce it, listening between rounds; probe once more, since only our MAC may answer now; ask the peer; defend.
+     * delete this host's own ARP entry for it; announce it, listening between rounds; probe once more, since only our
+     * MAC may answer now; ask the peer; defend.
      * Already configured as desired: nothing changes, the announcement is still sent (the caller is taking over).
      * A failure of the change or its verification undoes what this run changed ({@link ExitCode#UNDO_FAILED} if that
      * fails too); a failure to announce leaves the VIP configured ({@link ExitCode#NOT_ANNOUNCED}). A split brain or a
@@ -212,6 +213,9 @@ public final class TakeoverEngine implements AutoCloseable {
             outcome.address(configure(desired, existing, outcome, timings));
         } catch (TakeoverException failure) {
             throw undo(failure, existing, desired, outcome);
+        }
+        if (existing == null || relabel) {
+            flushNeighbour(desired.address(), outcome);
         }
         timings.mark("verify");
 
@@ -421,10 +425,11 @@ public final class TakeoverEngine implements AutoCloseable {
     }
 
     /**
-     * Removes exactly the named VIP and confirms it is gone. The operator must name it exactly (address and prefix),
-     * and it must be a VIP, not the interface's own address (see {@link #isOwnAddress}); {@code force} lifts both
-     * rules. Removing a subnet's primary address where the OS does not promote secondaries takes them with it: that
-     * is warned about before, and what went is reported after. Already absent: nothing changes.
+     * Removes exactly the named VIP, deletes this host's own ARP entry for it, and confirms it is gone. The operator
+     * must name it exactly (address and prefix), and it must be a VIP, not the interface's own address (see
+     * {@link #isOwnAddress}); {@code force} lifts both rules. Removing a subnet's primary address where the OS does not
+     * promote secondaries takes them with it: that is warned about before, and what went is reported after. Already
+     * absent: nothing changes.
      */
     public void down(Vip vip, boolean force, Outcome outcome, Timings timings) throws TakeoverException {
         List<InterfaceAddress> before = addresses();
@@ -465,6 +470,7 @@ public final class TakeoverEngine implements AutoCloseable {
         } else {
             outcome.warn(target + " was gone when vipctl came to remove it: something else removed it meanwhile");
         }
+        flushNeighbour(target.address(), outcome);
         timings.mark("remove");
 
         List<InterfaceAddress> after = addresses();
@@ -625,6 +631,20 @@ public final class TakeoverEngine implements AutoCloseable {
                 return true; // the request was taken, its answer lost, and the address is gone
             }
             throw translate(e);
+        }
+    }
+
+    /**
+     * Deletes this host's neighbour entry for the VIP after the VIP came or went here ({@link NetworkOs#flushNeighbour});
+     * its time counts in the phase it ends. A failure is a warning: the VIP is where it should be, and only this host's
+     * own packets to it may go to the MAC it learned before, until the entry expires.
+     */
+    private void flushNeighbour(IpAddress vip, Outcome outcome) {
+        try {
+            os.flushNeighbour(nic, vip);
+        } catch (OsException e) {
+            outcome.warn("this host's ARP cache entry for " + vip + " could not be deleted, so its own packets to " + vip
+                    + " may go to the MAC it learned before until the entry expires: " + e.getMessage());
         }
     }
 

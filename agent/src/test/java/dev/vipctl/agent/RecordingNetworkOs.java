@@ -2,6 +2,7 @@ package dev.vipctl.agent;
 
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
 import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.NetworkOs;
@@ -30,6 +31,13 @@ final class RecordingNetworkOs implements NetworkOs {
     boolean closed;
     /** What the OS says about net.ipv4.conf.IF.promote_secondaries (the Linux default is off). */
     boolean promotesSecondaries;
+    /**
+     * Each flushNeighbour call, kept apart from {@link #calls}: the address and whether it was configured at that moment
+     * ("198.51.100.100 configured" or "... absent"), so a test sees where in the sequence the flush came.
+     */
+    final List<String> flushed = new ArrayList<>();
+    /** What flushNeighbour throws, or null. */
+    OsException flushFails;
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
 
     /** How one add or remove goes wrong. */
@@ -189,6 +197,15 @@ final class RecordingNetworkOs implements NetworkOs {
     public boolean promotesSecondaries(NetInterface nic) {
         calls.add("promote_secondaries");
         return promotesSecondaries;
+    }
+
+    @Override
+    public void flushNeighbour(NetInterface nic, IpAddress address) throws OsException {
+        boolean configuredNow = configured.stream().anyMatch(existing -> existing.address().equals(address));
+        flushed.add(address + (configuredNow ? " configured" : " absent"));
+        if (flushFails != null) {
+            throw flushFails;
+        }
     }
 
     @Override

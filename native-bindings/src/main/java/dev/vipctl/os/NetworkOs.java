@@ -32,6 +32,16 @@ public interface NetworkOs extends AutoCloseable {
      */
     boolean promotesSecondaries(NetInterface nic) throws OsException;
 
+    /**
+     * Deletes this host's own neighbour (ARP) cache entry for the address on the interface, if it has one, so that
+     * its next packet to the address asks the link who holds it now. No entry is not an error. The engine calls this
+     * after it added or removed a VIP, as the Windows procedure it replaces deletes the ARP cache then
+     * (docs/windows.md#flushing-the-neighbour-entry); a failure is reported, not undone. The default does nothing: the
+     * procedures vipctl replaces on the other systems leave the cache to the OS.
+     */
+    default void flushNeighbour(NetInterface nic, IpAddress address) throws OsException {
+    }
+
     @Override
     void close();
 }

@@ -55,4 +55,10 @@ interface IpHelper {
 
     /** GetUnicastIpAddressEntry: reads the row's key and fills in the rest of it, in place. */
     int getUnicastIpAddressEntry(byte[] row);
+
+    /**
+     * DeleteIpNetEntry2 with this MIB_IPNET_ROW2: deletes the host's neighbour (ARP) cache entry that the row's key
+     * (Address, then InterfaceLuid, or InterfaceIndex where the LUID is 0) names.
+     */
+    int deleteIpNetEntry2(byte[] row);
 }

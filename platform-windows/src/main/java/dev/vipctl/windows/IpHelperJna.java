@@ -31,10 +31,12 @@ final class IpHelperJna implements IpHelper {
     static final String CREATE_UNICAST_IP_ADDRESS_ENTRY = "CreateUnicastIpAddressEntry";
     static final String DELETE_UNICAST_IP_ADDRESS_ENTRY = "DeleteUnicastIpAddressEntry";
     static final String GET_UNICAST_IP_ADDRESS_ENTRY = "GetUnicastIpAddressEntry";
+    static final String DELETE_IP_NET_ENTRY2 = "DeleteIpNetEntry2";
     /** Every iphlpapi.dll export this class calls. */
     static final List<String> FUNCTIONS = List.of(CONVERT_INTERFACE_ALIAS_TO_LUID, GET_ADAPTERS_ADDRESSES,
             GET_UNICAST_IP_ADDRESS_TABLE, FREE_MIB_TABLE, CREATE_UNICAST_IP_ADDRESS_ENTRY, DELETE_UNICAST_IP_ADDRESS_ENTRY,
-            GET_UNICAST_IP_ADDRESS_ENTRY);
+            GET_UNICAST_IP_ADDRESS_ENTRY,
+            DELETE_IP_NET_ENTRY2);
 
     private static final String LIBRARY = "iphlpapi";
     /** ws2def.h AF_INET 2 */
@@ -119,6 +121,11 @@ final class IpHelperJna implements IpHelper {
         int code = function(GET_UNICAST_IP_ADDRESS_ENTRY).invokeInt(new Object[] {nativeRow});
         nativeRow.read(0, row, 0, row.length);
         return code;
+    }
+
+    @Override
+    public int deleteIpNetEntry2(byte[] row) {
+        return function(DELETE_IP_NET_ENTRY2).invokeInt(new Object[] {copyOf(row)});
     }
 
     private static Memory copyOf(byte[] row) {

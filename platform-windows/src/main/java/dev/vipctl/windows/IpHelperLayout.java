@@ -19,7 +19,8 @@ final class IpHelperLayout {
             new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72}, // MIB_UNICASTIPADDRESS_ROW
             new int[] {0, 8},                                     // MIB_UNICASTIPADDRESS_TABLE
             8,                                                    // a pointer
-            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224}); // IP_ADAPTER_ADDRESSES_LH
+            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224}, // IP_ADAPTER_ADDRESSES_LH
+            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84});    // MIB_IPNET_ROW2
 
     /**
      * 32-bit x86, as compiled by MSVC and i686-w64-mingw32-gcc: up to the table, the same numbers as x64, because none
@@ -35,7 +36,8 @@ final class IpHelperLayout {
             new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72},
             new int[] {0, 8},
             4,
-            new int[] {376, 0, 4, 8, 12, 40, 44, 52, 56, 64, 68, 176});
+            new int[] {376, 0, 4, 8, 12, 40, 44, 52, 56, 64, 68, 176},
+            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84});
 
     /**
      * 64-bit ARM: x64's layout. The SDK declares these structures without any architecture condition, and ARM64 has the
@@ -50,7 +52,8 @@ final class IpHelperLayout {
             new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72},
             new int[] {0, 8},
             8,
-            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224});
+            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224},
+            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84});
 
     final String architecture;
 
@@ -118,8 +121,23 @@ final class IpHelperLayout {
     final int adapterOperStatus;
     final int adapterLuid;
 
+    /**
+     * MIB_IPNET_ROW2 (netioapi.h), one entry of the neighbour (ARP) cache: its size and alignment, then Address,
+     * InterfaceIndex, InterfaceLuid, PhysicalAddress[32], PhysicalAddressLength, State, Flags, ReachabilityTime.
+     */
+    final int neighbourRowSize;
+    final int neighbourRowAlignment;
+    final int neighbourAddress;
+    final int neighbourInterfaceIndex;
+    final int neighbourInterfaceLuid;
+    final int neighbourPhysicalAddress;
+    final int neighbourPhysicalAddressLength;
+    final int neighbourState;
+    final int neighbourFlags;
+    final int neighbourReachabilityTime;
+
     private IpHelperLayout(String architecture, int[] luid, int[] sockaddrIn, int[] sockaddrIn6, int[] sockaddrInet,
-            int[] row, int[] table, int pointerSize, int[] adapter) {
+            int[] row, int[] table, int pointerSize, int[] adapter, int[] neighbourRow) {
         this.architecture = architecture;
         luidSize = luid[0];
         luidAlignment = luid[1];
@@ -166,6 +184,16 @@ final class IpHelperLayout {
         adapterIfType = adapter[9];
         adapterOperStatus = adapter[10];
         adapterLuid = adapter[11];
+        neighbourRowSize = neighbourRow[0];
+        neighbourRowAlignment = neighbourRow[1];
+        neighbourAddress = neighbourRow[2];
+        neighbourInterfaceIndex = neighbourRow[3];
+        neighbourInterfaceLuid = neighbourRow[4];
+        neighbourPhysicalAddress = neighbourRow[5];
+        neighbourPhysicalAddressLength = neighbourRow[6];
+        neighbourState = neighbourRow[7];
+        neighbourFlags = neighbourRow[8];
+        neighbourReachabilityTime = neighbourRow[9];
     }
 
     @Override

@@ -21,7 +21,7 @@ import java.util.Set;
  */
 final class UnicastAddressRowCodec {
     /** ws2def.h */
-    private static final int AF_INET = 2;
+    static final int AF_INET = 2;
     /** ws2def.h (not Linux's 10) */
     private static final int AF_INET6 = 23;
     /** nldef.h NL_PREFIX_ORIGIN */

@@ -2,6 +2,7 @@ package dev.vipctl.windows;
 
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
+import dev.vipctl.os.IpAddress;
 import dev.vipctl.os.MacAddress;
 import dev.vipctl.os.NetInterface;
 import dev.vipctl.os.NetworkOs;
@@ -38,12 +39,14 @@ final class WindowsNetworkOs implements NetworkOs {
     private final IpHelper ipHelper;
     private final UnicastAddressRowCodec rows;
     private final AdaptersCodec adapters;
+    private final NeighbourRowCodec neighbours;
     private final Sleeper sleeper;
 
     WindowsNetworkOs(IpHelper ipHelper, IpHelperLayout layout, Sleeper sleeper) {
         this.ipHelper = ipHelper;
         this.rows = new UnicastAddressRowCodec(layout);
         this.adapters = new AdaptersCodec(layout);
+        this.neighbours = new NeighbourRowCodec(layout);
         this.sleeper = sleeper;
     }
 
@@ -171,6 +174,19 @@ final class WindowsNetworkOs implements NetworkOs {
 
     private static OsException notConfigured(NetInterface nic, InterfaceAddress address, int errorCode, String detail) {
         return new OsException(Reason.NO_SUCH_ADDRESS, errorCode, address + " is not configured on " + nic.name() + detail);
+    }
+
+    /**
+     * DeleteIpNetEntry2 for the address on the interface's LUID: only that entry, where the vendor's script deletes the
+     * whole cache of every interface ({@code netsh interface ip delete arpcache}). ERROR_NOT_FOUND is taken for "no
+     * such entry", nothing to do (docs/windows.md#flushing-the-neighbour-entry).
+     */
+    @Override
+    public void flushNeighbour(NetInterface nic, IpAddress address) throws OsException {
+        int deleted = ipHelper.deleteIpNetEntry2(neighbours.key(address, luid(nic.name()), 0));
+        if (deleted != IpHelper.ERROR_NOT_FOUND) {
+            check(deleted, "DeleteIpNetEntry2 " + address, nic.name(), Reason.NO_SUCH_INTERFACE);
+        }
     }
 
     /** Windows has no primary and secondary addresses: removing one address never takes another with it. */

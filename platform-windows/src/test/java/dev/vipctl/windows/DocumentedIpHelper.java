@@ -14,7 +14,8 @@ import java.util.Map;
  * lays out GetAdaptersAddresses' buffer for the architecture (AdaptersBuffer), a unicast address table keyed, as
  * Windows keys it, by interface and address alone, and the documented codes. Duplicate address detection runs as the
  * test scripts it. Row offsets are written out here from docs/windows.md#mib_unicastipaddress_row, not taken from the
- * codec under test; they are the same on every architecture.
+ * codec under test; they are the same on every architecture. It also keeps the host's neighbour (ARP) cache, entries
+ * learned as a test says (docs/windows.md#mib_ipnet_row2 for DeleteIpNetEntry2's row).
  */
 final class DocumentedIpHelper implements IpHelper {
     /** What duplicate address detection makes of the next address created. */
@@ -44,12 +45,15 @@ final class DocumentedIpHelper implements IpHelper {
     private final Map<String, byte[]> rows = new LinkedHashMap<>();
     private final Map<String, Integer> readsUntilDadEnds = new HashMap<>();
     private final Map<String, Dad> dadOutcome = new HashMap<>();
+    /** The neighbour cache: "LUID address" keys, as Windows keys an entry by interface and address. */
+    private final List<String> neighbours = new ArrayList<>();
 
     Dad dad = Dad.PREFERRED;
     int tentativePolls = 2;
     /**
-     * What Create- and DeleteUnicastIpAddressEntry answer before looking at the row, NO_ERROR for nothing: their pages'
-     * ERROR_ACCESS_DENIED (the caller is not an elevated administrator), ERROR_NOT_SUPPORTED (no IPv4 stack).
+     * What Create- and DeleteUnicastIpAddressEntry and DeleteIpNetEntry2 answer before looking at the row, NO_ERROR for
+     * nothing: their pages' ERROR_ACCESS_DENIED (the caller is not an elevated administrator), ERROR_NOT_SUPPORTED (no
+     * IPv4 stack).
      */
     int changesFailWith = NO_ERROR;
     final List<String> calls = new ArrayList<>();
@@ -81,6 +85,16 @@ final class DocumentedIpHelper implements IpHelper {
             }
         }
         return addresses;
+    }
+
+    /** The host has learned a MAC for {@code address} on the interface (it sent to it, or ARP told it). */
+    void learnNeighbour(long luid, byte[] address) {
+        neighbours.add(neighbourKey(luid, address));
+    }
+
+    /** Whether the host's neighbour cache has an entry for the address on the interface. */
+    boolean hasNeighbour(long luid, byte[] address) {
+        return neighbours.contains(neighbourKey(luid, address));
     }
 
     @Override
@@ -183,6 +197,30 @@ final class DocumentedIpHelper implements IpHelper {
         return NO_ERROR;
     }
 
+    /**
+     * Its page: Address must be a valid address and family, and InterfaceLuid or, where that is 0, InterfaceIndex must
+     * name the interface (ERROR_INVALID_PARAMETER if both are 0, ERROR_NOT_FOUND if there is no such interface). An
+     * entry the cache does not hold is taken to be ERROR_NOT_FOUND too, which the page does not say.
+     */
+    @Override
+    public int deleteIpNetEntry2(byte[] row) {
+        calls.add("DeleteIpNetEntry2");
+        if (changesFailWith != NO_ERROR) {
+            return changesFailWith;
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+        long luid = bytes.getLong(32);
+        int index = bytes.getInt(28);
+        if (row.length != 88 || bytes.getShort(0) != AF_INET || luid == 0 && index == 0) {
+            return ERROR_INVALID_PARAMETER;
+        }
+        AdaptersBuffer.Entry adapter = luid != 0 ? adapter(luid) : adapterWithIndex(index);
+        if (adapter == null || !neighbours.remove(neighbourKey(adapter.luid, Arrays.copyOfRange(row, 4, 8)))) {
+            return ERROR_NOT_FOUND;
+        }
+        return NO_ERROR;
+    }
+
     private void configured(long luid, byte[] address, int prefixLength) {
         byte[] row = new byte[80];
         ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
@@ -199,6 +237,19 @@ final class DocumentedIpHelper implements IpHelper {
             }
         }
         return null;
+    }
+
+    private AdaptersBuffer.Entry adapterWithIndex(int ifIndex) {
+        for (AdaptersBuffer.Entry adapter : adapters.values()) {
+            if (adapter.ifIndex == ifIndex) {
+                return adapter;
+            }
+        }
+        return null;
+    }
+
+    private static String neighbourKey(long luid, byte[] address) {
+        return Long.toHexString(luid) + " " + Arrays.toString(address);
     }
 
     /** Windows' key of a row: the interface and the address, not the prefix. */

@@ -85,7 +85,17 @@ class IpHelperLayoutHeadersTest {
             offsetOf("IP_ADAPTER_ADDRESSES_LH", "Flags", "adapterFlags"),
             offsetOf("IP_ADAPTER_ADDRESSES_LH", "IfType", "adapterIfType"),
             offsetOf("IP_ADAPTER_ADDRESSES_LH", "OperStatus", "adapterOperStatus"),
-            offsetOf("IP_ADAPTER_ADDRESSES_LH", "Luid", "adapterLuid"));
+            offsetOf("IP_ADAPTER_ADDRESSES_LH", "Luid", "adapterLuid"),
+            sizeOf("MIB_IPNET_ROW2", "neighbourRowSize"),
+            alignmentOf("MIB_IPNET_ROW2", "neighbourRowAlignment"),
+            offsetOf("MIB_IPNET_ROW2", "Address", "neighbourAddress"),
+            offsetOf("MIB_IPNET_ROW2", "InterfaceIndex", "neighbourInterfaceIndex"),
+            offsetOf("MIB_IPNET_ROW2", "InterfaceLuid", "neighbourInterfaceLuid"),
+            offsetOf("MIB_IPNET_ROW2", "PhysicalAddress", "neighbourPhysicalAddress"),
+            offsetOf("MIB_IPNET_ROW2", "PhysicalAddressLength", "neighbourPhysicalAddressLength"),
+            offsetOf("MIB_IPNET_ROW2", "State", "neighbourState"),
+            offsetOf("MIB_IPNET_ROW2", "Flags", "neighbourFlags"),
+            offsetOf("MIB_IPNET_ROW2", "ReachabilityTime", "neighbourReachabilityTime"));
 
     /** Every constant of the main code that names a header: the C expression it must equal and the Java field. */
     private static final List<Constant> CONSTANTS = List.of(

@@ -52,6 +52,16 @@ class IpHelperLayoutTest {
         DOCUMENTED.put("MIB_UNICASTIPADDRESS_ROW.CreationTimeStamp", 72);
         DOCUMENTED.put("MIB_UNICASTIPADDRESS_TABLE.NumEntries", 0);
         DOCUMENTED.put("MIB_UNICASTIPADDRESS_TABLE.Table", 8);
+        DOCUMENTED.put("MIB_IPNET_ROW2 size", 88);
+        DOCUMENTED.put("MIB_IPNET_ROW2 alignment", 8);
+        DOCUMENTED.put("MIB_IPNET_ROW2.Address", 0);
+        DOCUMENTED.put("MIB_IPNET_ROW2.InterfaceIndex", 28);
+        DOCUMENTED.put("MIB_IPNET_ROW2.InterfaceLuid", 32);
+        DOCUMENTED.put("MIB_IPNET_ROW2.PhysicalAddress", 40);
+        DOCUMENTED.put("MIB_IPNET_ROW2.PhysicalAddressLength", 72);
+        DOCUMENTED.put("MIB_IPNET_ROW2.State", 76);
+        DOCUMENTED.put("MIB_IPNET_ROW2.Flags", 80);
+        DOCUMENTED.put("MIB_IPNET_ROW2.ReachabilityTime", 84);
     }
 
     @Test
@@ -71,6 +81,35 @@ class IpHelperLayoutTest {
         for (IpHelperLayout layout : ALL) {
             int packing = layout == IpHelperLayout.X64 ? 16 : 8;
             assertEquals(rowByRule(packing, 8), rowNumbers(layout), layout.architecture);
+        }
+    }
+
+    /**
+     * MIB_IPNET_ROW2 as netioapi.h declares it, by the same rule: SOCKADDR_INET (28, align 4), NET_IFINDEX, NET_LUID,
+     * UCHAR PhysicalAddress[32], ULONG PhysicalAddressLength, NL_NEIGHBOR_STATE (enum), the union of the IsRouter and
+     * IsUnreachable bits with UCHAR Flags (1 byte), the union of two ULONGs ReachabilityTime.
+     */
+    @Test
+    void theNeighbourRowIsWhatTheWindowsLayoutRuleMakesOfItsDeclaration() {
+        String[] names = {"Address", "InterfaceIndex", "InterfaceLuid", "PhysicalAddress", "PhysicalAddressLength", "State",
+            "Flags", "ReachabilityTime"};
+        int[] sizes = {28, 4, 8, 32, 4, 4, 1, 4};
+        int[] alignments = {4, 4, 8, 1, 4, 4, 1, 4};
+        for (IpHelperLayout layout : ALL) {
+            int packing = layout == IpHelperLayout.X64 ? 16 : 8;
+            Map<String, Integer> byRule = new LinkedHashMap<>();
+            int offset = 0;
+            int structAlignment = 1;
+            for (int i = 0; i < names.length; i++) {
+                int alignment = Math.min(alignments[i], packing);
+                offset = roundUp(offset, alignment);
+                byRule.put("MIB_IPNET_ROW2." + names[i], offset);
+                offset += sizes[i];
+                structAlignment = Math.max(structAlignment, alignment);
+            }
+            byRule.put("MIB_IPNET_ROW2 size", roundUp(offset, structAlignment));
+            byRule.put("MIB_IPNET_ROW2 alignment", structAlignment);
+            assertEquals(byRule, neighbourRowNumbers(layout), layout.architecture);
         }
     }
 
@@ -159,6 +198,22 @@ class IpHelperLayoutTest {
         numbers.put("MIB_UNICASTIPADDRESS_ROW.CreationTimeStamp", layout.rowCreationTimeStamp);
         numbers.put("MIB_UNICASTIPADDRESS_TABLE.NumEntries", layout.tableNumEntries);
         numbers.put("MIB_UNICASTIPADDRESS_TABLE.Table", layout.tableFirstRow);
+        numbers.putAll(neighbourRowNumbers(layout));
+        return numbers;
+    }
+
+    private static Map<String, Integer> neighbourRowNumbers(IpHelperLayout layout) {
+        Map<String, Integer> numbers = new LinkedHashMap<>();
+        numbers.put("MIB_IPNET_ROW2 size", layout.neighbourRowSize);
+        numbers.put("MIB_IPNET_ROW2 alignment", layout.neighbourRowAlignment);
+        numbers.put("MIB_IPNET_ROW2.Address", layout.neighbourAddress);
+        numbers.put("MIB_IPNET_ROW2.InterfaceIndex", layout.neighbourInterfaceIndex);
+        numbers.put("MIB_IPNET_ROW2.InterfaceLuid", layout.neighbourInterfaceLuid);
+        numbers.put("MIB_IPNET_ROW2.PhysicalAddress", layout.neighbourPhysicalAddress);
+        numbers.put("MIB_IPNET_ROW2.PhysicalAddressLength", layout.neighbourPhysicalAddressLength);
+        numbers.put("MIB_IPNET_ROW2.State", layout.neighbourState);
+        numbers.put("MIB_IPNET_ROW2.Flags", layout.neighbourFlags);
+        numbers.put("MIB_IPNET_ROW2.ReachabilityTime", layout.neighbourReachabilityTime);
         return numbers;
     }
 }

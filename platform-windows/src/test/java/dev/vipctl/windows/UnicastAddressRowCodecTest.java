@@ -158,7 +158,7 @@ class UnicastAddressRowCodecTest {
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
-    private static byte[] hex(String text) {
+    static byte[] hex(String text) {
         String digits = text.replaceAll("\\s", "");
         byte[] bytes = new byte[digits.length() / 2];
         for (int i = 0; i < bytes.length; i++) {
