@@ -31,10 +31,11 @@ final class IpHelperJna implements IpHelper {
     static final String CREATE_UNICAST_IP_ADDRESS_ENTRY = "CreateUnicastIpAddressEntry";
     static final String DELETE_UNICAST_IP_ADDRESS_ENTRY = "DeleteUnicastIpAddressEntry";
     static final String GET_UNICAST_IP_ADDRESS_ENTRY = "GetUnicastIpAddressEntry";
+    static final String SEND_ARP = "SendARP";
     /** Every iphlpapi.dll export this class calls. */
     static final List<String> FUNCTIONS = List.of(CONVERT_INTERFACE_ALIAS_TO_LUID, GET_ADAPTERS_ADDRESSES,
             GET_UNICAST_IP_ADDRESS_TABLE, FREE_MIB_TABLE, CREATE_UNICAST_IP_ADDRESS_ENTRY, DELETE_UNICAST_IP_ADDRESS_ENTRY,
-            GET_UNICAST_IP_ADDRESS_ENTRY);
+            GET_UNICAST_IP_ADDRESS_ENTRY, SEND_ARP);
 
     private static final String LIBRARY = "iphlpapi";
     /** ws2def.h AF_INET 2 */
@@ -118,6 +119,16 @@ final class IpHelperJna implements IpHelper {
         Memory nativeRow = copyOf(row);
         int code = function(GET_UNICAST_IP_ADDRESS_ENTRY).invokeInt(new Object[] {nativeRow});
         nativeRow.read(0, row, 0, row.length);
+        return code;
+    }
+
+    @Override
+    public int sendArp(int destIp, int srcIp, byte[] mac, int[] length) {
+        Memory macAddress = new Memory(mac.length);
+        IntByReference macLength = new IntByReference(mac.length);
+        int code = function(SEND_ARP).invokeInt(new Object[] {destIp, srcIp, macAddress, macLength});
+        length[0] = macLength.getValue();
+        macAddress.read(0, mac, 0, mac.length);
         return code;
     }
 
