@@ -27,6 +27,7 @@ public final class Outcome {
     private int defences;
     private ArpChecks.PeerAnswer peerAnswer;
     private final Map<MacAddress, Long> probeAnswers = new LinkedHashMap<>();
+    private String withoutCapture;
 
     /** A change made on the host, in the order made ("added", "removed", "re-added after failed verification"). */
     void action(String action) {
@@ -76,6 +77,20 @@ public final class Outcome {
 
     void probeAnswer(MacAddress mac, long replyNanos) {
         probeAnswers.putIfAbsent(mac, replyNanos);
+    }
+
+    /** vipctl asked through the OS's resolver, sent no frame and let the OS announce, for this reason. */
+    void withoutCapture(String why) {
+        this.withoutCapture = why;
+    }
+
+    /**
+     * Why vipctl could not send and capture frames on this run ("Npcap is not installed: no ..."), so that the release
+     * check and the peer question went through the OS's resolver (SendARP) and the OS's own duplicate address detection
+     * announced the VIP; null when vipctl used frames, or no wire at all.
+     */
+    public String withoutCapture() {
+        return withoutCapture;
     }
 
     /** The release check before 'up' (null when probing was off or it did not run). */

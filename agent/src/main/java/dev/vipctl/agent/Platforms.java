@@ -1,6 +1,7 @@
 package dev.vipctl.agent;
 
 import dev.vipctl.agent.arp.ArpLink;
+import dev.vipctl.agent.arp.ArpResolver;
 import dev.vipctl.agent.arp.PacketSocketArpLink;
 import dev.vipctl.linux.LinuxNetworkOs;
 import dev.vipctl.os.NetworkOs;
@@ -29,6 +30,10 @@ public final class Platforms {
         return System.getProperty("os.name", "").startsWith("Linux");
     }
 
+    private static boolean isWindows() {
+        return System.getProperty("os.name", "").startsWith("Windows");
+    }
+
     /**
      * Opens an interface for ARP. On Linux an AF_PACKET socket: microseconds once JNA is loaded, where libpcap takes
      * tens of milliseconds to load and open (measured in the README), which the path to the first gratuitous ARP cannot
@@ -36,11 +41,20 @@ public final class Platforms {
      */
     public static final TakeoverEngine.ArpLinkOpener ARP_LINKS = new TakeoverEngine.ArpLinkOpener() {
         @Override
-        public ArpLink open(String interfaceName) throws IOException {
+        public ArpLink open(String captureDevice) throws IOException {
+            if (isWindows()) {
+                return WindowsArpLinks.here().open(captureDevice);
+            }
             if (!isLinux()) {
                 throw new IOException(unsupported().getMessage());
             }
-            return PacketSocketArpLink.open(interfaceName);
+            return PacketSocketArpLink.open(captureDevice);
+        }
+
+        /** On Windows without Npcap, SendARP (docs/windows.md#the-wire). */
+        @Override
+        public ArpResolver resolverInstead() {
+            return isWindows() ? WindowsArpLinks.here().resolverInstead() : null;
         }
     };
 

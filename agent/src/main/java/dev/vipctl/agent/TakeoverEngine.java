@@ -5,8 +5,11 @@ import dev.vipctl.agent.arp.AnnouncementProfile;
 import dev.vipctl.agent.arp.AnnouncementResult;
 import dev.vipctl.agent.arp.ArpChecks;
 import dev.vipctl.agent.arp.ArpLink;
+import dev.vipctl.agent.arp.ArpResolver;
+import dev.vipctl.agent.arp.ArpWire;
 import dev.vipctl.agent.arp.Claimant;
 import dev.vipctl.agent.arp.ReleaseCheck;
+import dev.vipctl.agent.arp.ResolverChecks;
 import dev.vipctl.os.AddressFlag;
 import dev.vipctl.os.InterfaceAddress;
 import dev.vipctl.os.IpAddress;
@@ -34,37 +37,53 @@ import java.util.concurrent.TimeUnit;
  * changes anything, so a request that cannot be carried out ends with nothing changed.
  */
 public final class TakeoverEngine implements AutoCloseable {
-    /** Opens the link for ARP on an interface (pcap in production, a recorder in tests). */
+    /** Opens the link for ARP on an interface (AF_PACKET or pcap in production, a recorder in tests). */
     public interface ArpLinkOpener {
-        ArpLink open(String interfaceName) throws IOException;
+        /** Opens the interface whose {@link NetInterface#captureDevice()} this is, to send frames and receive ARP. */
+        ArpLink open(String captureDevice) throws IOException;
+
+        /**
+         * Where this host cannot send and capture frames (Windows without Npcap): the OS's resolver to ask through
+         * instead of opening a link. Null, the default, where frames work.
+         */
+        default ArpResolver resolverInstead() {
+            return null;
+        }
     }
 
     private final NetworkOs os;
     private final NetInterface nic;
     private final ArpLink link;
-    private final ArpChecks arp;
+    /** The questions about the VIP; null when the plan needs no ARP. */
+    private final ArpWire arp;
+    /** {@link #arp} when vipctl sends and captures frames itself (announces, probes after the takeover, defends); else null. */
+    private final ArpChecks frames;
     private final Announcement announcement;
     private final WireChecks checks;
 
-    private TakeoverEngine(NetworkOs os, NetInterface nic, ArpLink link, ArpChecks arp, Announcement announcement, WireChecks checks) {
+    private TakeoverEngine(NetworkOs os, NetInterface nic, ArpLink link, ArpWire arp, ArpChecks frames, Announcement announcement,
+            WireChecks checks) {
         this.os = os;
         this.nic = nic;
         this.link = link;
         this.arp = arp;
+        this.frames = frames;
         this.announcement = announcement;
         this.checks = checks;
     }
 
     /** Start-up for {@link #down} and {@link #status}, which need no link. The engine owns {@code os} and closes it. */
     public static TakeoverEngine start(NetworkOs os, String interfaceName) throws TakeoverException {
-        return new TakeoverEngine(os, resolve(os, interfaceName), null, null, null, null);
+        return new TakeoverEngine(os, resolve(os, interfaceName), null, null, null, null, null);
     }
 
     /**
      * Start-up for {@link #up} and {@link #probe}: the interface must be up and have carrier; the link is opened when
      * the plan announces, probes or defends, and the frames are prebuilt. Such a plan also needs ARP on the interface;
      * one that uses no ARP at all (an {@code up} that neither announces nor probes) may add the VIP to any interface,
-     * as a direct-server-return host puts it on loopback. The engine owns {@code os} and closes it.
+     * as a direct-server-return host puts it on loopback. Where the opener has a resolver instead of frames, the
+     * questions go through it and nothing is opened; a plan that defends is then refused. The engine owns {@code os}
+     * and closes it.
      */
     public static TakeoverEngine start(NetworkOs os, String interfaceName, WirePlan plan) throws TakeoverException {
         NetInterface nic = resolve(os, interfaceName);
@@ -81,18 +100,29 @@ public final class TakeoverEngine implements AutoCloseable {
                     + " be reached through it; fix the link first (ip link show " + interfaceName + ")");
         }
         if (!needsLink) {
-            return new TakeoverEngine(os, nic, null, null, null, plan.checks);
+            return new TakeoverEngine(os, nic, null, null, null, null, plan.checks);
+        }
+        ArpResolver resolver = plan.opener.resolverInstead();
+        if (resolver != null) {
+            if (plan.checks.defendMillis() > 0) {
+                os.close();
+                throw new TakeoverException(ExitCode.BAD_INPUT, "--defend-ms listens for claims and answers them with gratuitous ARP,"
+                        + " which needs vipctl to capture and send frames, and it cannot here: " + resolver.why()
+                        + "; install Npcap, or leave out --defend-ms");
+            }
+            return new TakeoverEngine(os, nic, null, new ResolverChecks(resolver, nic.mac(), plan.vip), null, null, plan.checks);
         }
         Announcement frames = plan.profile.count() == 0 ? null : new Announcement(nic.mac(), plan.vip, plan.profile);
         ArpLink link;
         try {
-            link = plan.opener.open(interfaceName);
+            link = plan.opener.open(nic.captureDevice());
         } catch (IOException e) {
             os.close();
             throw new TakeoverException(ExitCode.ANNOUNCE_FAILED, "cannot open " + interfaceName
                     + " for ARP, so nothing was changed: " + e.getMessage(), e);
         }
-        return new TakeoverEngine(os, nic, link, new ArpChecks(link, nic.mac(), plan.vip), frames, plan.checks);
+        ArpChecks checks = new ArpChecks(link, nic.mac(), plan.vip);
+        return new TakeoverEngine(os, nic, link, checks, checks, frames, plan.checks);
     }
 
     /** Refuses an interface on which ARP does not run, as {@link #start(NetworkOs, String, WirePlan)} does for 'up'. */
@@ -177,6 +207,7 @@ public final class TakeoverEngine implements AutoCloseable {
      */
     public void up(InterfaceAddress desired, Outcome outcome, Timings timings) throws TakeoverException {
         requireWirePlan();
+        noteWithoutCapture(outcome);
         String what = desired + " on " + nic.name();
         List<InterfaceAddress> before = addresses();
         InterfaceAddress existing = find(before, desired);
@@ -219,7 +250,11 @@ public final class TakeoverEngine implements AutoCloseable {
         }
         timings.mark("verify");
 
-        if (link == null) {
+        if (arp == null) {
+            return;
+        }
+        if (frames == null) {
+            askThroughTheResolver(what, outcome, timings);
             return;
         }
         try {
@@ -330,7 +365,7 @@ public final class TakeoverEngine implements AutoCloseable {
         long takeover = System.nanoTime();
         if (announcement != null) {
             // With probing off the wire is not consulted at all: the rounds are paced by sleeping.
-            AnnouncementResult sent = checks.probes() ? arp.announce(announcement, claims) : announcement.send(link);
+            AnnouncementResult sent = checks.probes() ? frames.announce(announcement, claims) : announcement.send(link);
             outcome.framesSent(sent.framesSent());
             takeover = sent.firstFrameNanos();
             timings.markSinceStart("startToFirstGarp", takeover);
@@ -348,7 +383,7 @@ public final class TakeoverEngine implements AutoCloseable {
             timings.mark("verifyPeer");
         }
         if (checks.defendMillis() > 0) {
-            outcome.defences(arp.defend(System.nanoTime() + millisToNanos(checks.defendMillis()), announcement, claims));
+            outcome.defences(frames.defend(System.nanoTime() + millisToNanos(checks.defendMillis()), announcement, claims));
             timings.mark("defend");
         }
         outcome.claimants(new ArrayList<>(claims.values()), takeover);
@@ -367,6 +402,29 @@ public final class TakeoverEngine implements AutoCloseable {
     }
 
     /**
+     * After the VIP is configured, without frames of vipctl's own: Windows' duplicate address detection, which ran when
+     * the address was added (WindowsNetworkOs waits for it), is the announcement, and nothing can be probed after it
+     * or defended; the peer, if any, is asked through the resolver.
+     */
+    private void askThroughTheResolver(String what, Outcome outcome, Timings timings) throws TakeoverException {
+        IpAddress peer = checks.verifyPeer();
+        if (peer == null) {
+            return;
+        }
+        try {
+            outcome.peerAnswer(arp.askPeer(peer, millisToNanos(checks.probeWaitMillis()), WireChecks.PEER_ATTEMPTS, new LinkedHashMap<>()));
+        } catch (IOException e) {
+            throw new TakeoverException(ExitCode.NOT_ANNOUNCED, what + " is configured, but asking " + peer + " for its MAC failed: "
+                    + e.getMessage(), e);
+        }
+        timings.mark("verifyPeer");
+        if (outcome.peerAnswer() == null) {
+            outcome.result(ExitCode.PEER_SILENT, what + " is up, but " + peer + " did not answer " + WireChecks.PEER_ATTEMPTS
+                    + " SendARP questions from it: the VIP is not proven usable on the segment");
+        }
+    }
+
+    /**
      * Who answers for the VIP right now: {@value ArpChecks#PROBE_NUM} probes, each waiting the probe wait, and
      * whether it is configured here (this host's kernel does not answer its own probes). One holder: OK; none:
      * {@link ExitCode#NOT_CONFIGURED}; more than one, this host included: {@link ExitCode#SPLIT_BRAIN}. Changes nothing.
@@ -376,6 +434,7 @@ public final class TakeoverEngine implements AutoCloseable {
         if (arp == null) {
             throw new IllegalStateException("probe needs a probe wait above 0");
         }
+        noteWithoutCapture(outcome);
         try {
             for (int i = 0; i < ArpChecks.PROBE_NUM; i++) {
                 ArpChecks.ProbeRound round = arp.probe(millisToNanos(checks.probeWaitMillis()));
@@ -397,11 +456,19 @@ public final class TakeoverEngine implements AutoCloseable {
                 + (outcome.probeAnswers().isEmpty() ? "" : " and ")) + String.join(", ", answered(outcome.probeAnswers()));
         if (holders == 0) {
             outcome.result(ExitCode.NOT_CONFIGURED, "nobody answers for " + vip + " on " + nic.name() + "'s segment ("
-                    + ArpChecks.PROBE_NUM + " probes, " + checks.probeWaitMillis() + " ms each), and it is not configured here");
+                    + ArpChecks.PROBE_NUM + (frames == null ? " SendARP questions" : " probes, " + checks.probeWaitMillis() + " ms each")
+                    + "), and it is not configured here");
         } else if (holders > 1) {
             outcome.result(ExitCode.SPLIT_BRAIN, vip + " is held by " + who + " at once: split brain");
         } else {
             outcome.result(ExitCode.OK, vip + " is held by " + who);
+        }
+    }
+
+    /** Asking through the OS's resolver: says why, for the report. */
+    private void noteWithoutCapture(Outcome outcome) {
+        if (arp instanceof ResolverChecks) {
+            outcome.withoutCapture(((ResolverChecks) arp).why());
         }
     }
 

@@ -20,13 +20,21 @@ public final class NetInterface {
     private final boolean up;
     private final boolean running;
     private final Arp arp;
+    private final String captureDevice;
 
     /**
+     * An interface that a packet-capture library opens by its name, as libpcap and AF_PACKET do on Linux.
+     *
      * @param mac     the 6-byte hardware address; null on an interface without one (a tunnel)
      * @param up      administratively up (IFF_UP)
      * @param running operationally up, i.e. carrier present (IFF_RUNNING)
      */
     public NetInterface(String name, int index, MacAddress mac, boolean up, boolean running, Arp arp) {
+        this(name, index, mac, up, running, arp, name);
+    }
+
+    /** @param captureDevice the name a packet-capture library opens the interface by (Npcap: {@code \Device\NPF_{GUID}}) */
+    public NetInterface(String name, int index, MacAddress mac, boolean up, boolean running, Arp arp, String captureDevice) {
         if (arp == Arp.ON && mac == null) {
             throw new IllegalArgumentException("ARP needs the interface's MAC address: " + name);
         }
@@ -36,6 +44,7 @@ public final class NetInterface {
         this.up = up;
         this.running = running;
         this.arp = arp;
+        this.captureDevice = captureDevice;
     }
 
     public String name() {
@@ -61,6 +70,14 @@ public final class NetInterface {
 
     public Arp arp() {
         return arp;
+    }
+
+    /**
+     * The name a packet-capture library opens this interface by, to send and receive ARP: the interface's name on
+     * Linux; on Windows Npcap's device, {@code \Device\NPF_} followed by the adapter's GUID, whatever its alias.
+     */
+    public String captureDevice() {
+        return captureDevice;
     }
 
     @Override

@@ -12,6 +12,8 @@ interface IpHelper {
     int ERROR_ACCESS_DENIED = 5;
     /** winerror.h ERROR_NOT_SUPPORTED 50: no IPv4 stack, or a Windows too old for the call. */
     int ERROR_NOT_SUPPORTED = 50;
+    /** winerror.h ERROR_BAD_NET_NAME 67: SendARP had no answer to its ARP requests. */
+    int ERROR_BAD_NET_NAME = 67;
     /** winerror.h ERROR_INVALID_PARAMETER 87 */
     int ERROR_INVALID_PARAMETER = 87;
     /** winerror.h ERROR_NO_DATA 232: GetAdaptersAddresses found no adapter. */
@@ -61,4 +63,12 @@ interface IpHelper {
      * (Address, then InterfaceLuid, or InterfaceIndex where the LUID is 0) names.
      */
     int deleteIpNetEntry2(byte[] row);
+
+    /**
+     * SendARP(DestIP, SrcIP, pMacAddr, PhyAddrLen): the MAC of {@code destIp}, resolved by Windows' ARP, into
+     * {@code mac} (8 bytes), its length into {@code length[0]}. An {@code IPAddr} is a DWORD holding the address in
+     * network byte order, the 4 bytes in memory order ({@link SendArp#ipAddr}); {@code srcIp} 0 lets Windows choose
+     * the interface. Blocks until an answer or Windows' own timeout.
+     */
+    int sendArp(int destIp, int srcIp, byte[] mac, int[] length);
 }

@@ -32,11 +32,11 @@ final class IpHelperJna implements IpHelper {
     static final String DELETE_UNICAST_IP_ADDRESS_ENTRY = "DeleteUnicastIpAddressEntry";
     static final String GET_UNICAST_IP_ADDRESS_ENTRY = "GetUnicastIpAddressEntry";
     static final String DELETE_IP_NET_ENTRY2 = "DeleteIpNetEntry2";
+    static final String SEND_ARP = "SendARP";
     /** Every iphlpapi.dll export this class calls. */
     static final List<String> FUNCTIONS = List.of(CONVERT_INTERFACE_ALIAS_TO_LUID, GET_ADAPTERS_ADDRESSES,
             GET_UNICAST_IP_ADDRESS_TABLE, FREE_MIB_TABLE, CREATE_UNICAST_IP_ADDRESS_ENTRY, DELETE_UNICAST_IP_ADDRESS_ENTRY,
-            GET_UNICAST_IP_ADDRESS_ENTRY,
-            DELETE_IP_NET_ENTRY2);
+            GET_UNICAST_IP_ADDRESS_ENTRY, DELETE_IP_NET_ENTRY2, SEND_ARP);
 
     private static final String LIBRARY = "iphlpapi";
     /** ws2def.h AF_INET 2 */
@@ -126,6 +126,16 @@ final class IpHelperJna implements IpHelper {
     @Override
     public int deleteIpNetEntry2(byte[] row) {
         return function(DELETE_IP_NET_ENTRY2).invokeInt(new Object[] {copyOf(row)});
+    }
+
+    @Override
+    public int sendArp(int destIp, int srcIp, byte[] mac, int[] length) {
+        Memory macAddress = new Memory(mac.length);
+        IntByReference macLength = new IntByReference(mac.length);
+        int code = function(SEND_ARP).invokeInt(new Object[] {destIp, srcIp, macAddress, macLength});
+        length[0] = macLength.getValue();
+        macAddress.read(0, mac, 0, mac.length);
+        return code;
     }
 
     private static Memory copyOf(byte[] row) {

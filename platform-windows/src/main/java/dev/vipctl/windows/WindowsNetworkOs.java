@@ -77,7 +77,7 @@ final class WindowsNetworkOs implements NetworkOs {
                 : adapter.ifType == IF_TYPE_ETHERNET_CSMACD && mac != null ? NetInterface.Arp.ON
                 : NetInterface.Arp.NOT_ETHERNET;
         boolean up = adapter.operStatus == IF_OPER_STATUS_UP;
-        return new NetInterface(name, adapter.ifIndex, mac, up, up, arp);
+        return new NetInterface(name, adapter.ifIndex, mac, up, up, arp, Npcap.deviceName(adapter.adapterName));
     }
 
     @Override

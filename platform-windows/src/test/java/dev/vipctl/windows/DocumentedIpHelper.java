@@ -17,7 +17,7 @@ import java.util.Map;
  * codec under test; they are the same on every architecture. It also keeps the host's neighbour (ARP) cache, entries
  * learned as a test says (docs/windows.md#mib_ipnet_row2 for DeleteIpNetEntry2's row).
  */
-final class DocumentedIpHelper implements IpHelper {
+class DocumentedIpHelper implements IpHelper {
     /** What duplicate address detection makes of the next address created. */
     enum Dad {
         /** Tentative for {@link #tentativePolls} reads, then Preferred. */
@@ -57,6 +57,8 @@ final class DocumentedIpHelper implements IpHelper {
      */
     int changesFailWith = NO_ERROR;
     final List<String> calls = new ArrayList<>();
+    /** The hosts on the link that answer ARP, by address ("198.51.100.20"): SendARP's answers. */
+    final Map<String, byte[]> answeringOnTheLink = new HashMap<>();
 
     DocumentedIpHelper(boolean x64) {
         layout = new AdaptersBuffer(x64);
@@ -219,6 +221,39 @@ final class DocumentedIpHelper implements IpHelper {
             return ERROR_NOT_FOUND;
         }
         return NO_ERROR;
+    }
+
+    /**
+     * SendARP as its page documents it: ERROR_NOT_FOUND for a source address that is not this host's, the neighbour's
+     * MAC (6 bytes) when it answers, ERROR_BAD_NET_NAME when nobody does. IPAddr is read as Windows lays the DWORD out
+     * in memory, little-endian: its bytes in order are the address.
+     */
+    @Override
+    public int sendArp(int destIp, int srcIp, byte[] mac, int[] length) {
+        calls.add("SendARP");
+        if (srcIp != 0 && !isLocal(dotted(srcIp))) {
+            return ERROR_NOT_FOUND;
+        }
+        byte[] answer = answeringOnTheLink.get(dotted(destIp));
+        if (answer == null) {
+            return ERROR_BAD_NET_NAME;
+        }
+        System.arraycopy(answer, 0, mac, 0, answer.length);
+        length[0] = answer.length;
+        return NO_ERROR;
+    }
+
+    private static String dotted(int ipAddr) {
+        return (ipAddr & 0xff) + "." + (ipAddr >>> 8 & 0xff) + "." + (ipAddr >>> 16 & 0xff) + "." + (ipAddr >>> 24 & 0xff);
+    }
+
+    private boolean isLocal(String address) {
+        for (byte[] row : rows.values()) {
+            if (((row[4] & 0xff) + "." + (row[5] & 0xff) + "." + (row[6] & 0xff) + "." + (row[7] & 0xff)).equals(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void configured(long luid, byte[] address, int prefixLength) {

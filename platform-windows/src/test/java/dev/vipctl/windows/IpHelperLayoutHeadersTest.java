@@ -107,6 +107,8 @@ class IpHelperLayoutHeadersTest {
             constant("ERROR_NOT_FOUND", IpHelper.class, "ERROR_NOT_FOUND"),
             constant("ERROR_OBJECT_ALREADY_EXISTS", IpHelper.class, "ERROR_OBJECT_ALREADY_EXISTS"),
             constant("ERROR_BUFFER_OVERFLOW", IpHelperJna.class, "ERROR_BUFFER_OVERFLOW"),
+            constant("ERROR_BAD_NET_NAME", IpHelper.class, "ERROR_BAD_NET_NAME"),
+            constant("MAX_PATH", Npcap.class, "MAX_PATH"),
             constant("AF_INET", IpHelperJna.class, "AF_INET"),
             constant("GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER", IpHelperJna.class,
                     "SKIP_ANYCAST_MULTICAST_DNS"),
@@ -138,7 +140,9 @@ class IpHelperLayoutHeadersTest {
             "IpHelperJna.FIRST_ADAPTERS_BUFFER",           // GetAdaptersAddresses' page, its example's buffer
             "IpHelperJna.ADAPTERS_TRIES",                  // the same example's number of calls
             "WindowsNetworkOs.DAD_POLL_MILLIS",            // vipctl's own timing
-            "WindowsNetworkOs.DAD_POLLS");
+            "WindowsNetworkOs.DAD_POLLS",
+            "SendArp.MAC_BUFFER",                          // SendARP's page: its example's buffer, two ULONGs
+            "SendArp.ETHERNET_ADDRESS_LENGTH");            // the length of an Ethernet MAC, not a header's name
 
     @Test
     void x64LayoutAndConstantsAreTheHeadersOnes(@TempDir Path directory) throws Exception {

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * <p>A <em>claim</em> is any ARP frame whose sender address is the VIP and whose sender MAC is not ours. Frames are
  * attributed to the window in which they are read; the link buffers what arrives between windows.
  */
-public final class ArpChecks {
+public final class ArpChecks implements ArpWire {
     /**
      * RFC 5227 §1.1 PROBE_NUM, 3: probes that must all go unanswered before the VIP counts as free, so that one lost
      * frame (a probe or its answer) does not hide a holder. The release check and {@code vipctl probe} both send this
@@ -65,6 +65,7 @@ public final class ArpChecks {
      * released it) or {@code releaseWaitNanos} has passed since the first probe (it still holds it). A release wait
      * of 0 means one round.
      */
+    @Override
     public ReleaseCheck releaseCheck(long probeWaitNanos, long releaseWaitNanos) throws IOException {
         long start = clock.nanoTime();
         Map<MacAddress, Claimant> everAnswered = new LinkedHashMap<>();
@@ -74,13 +75,13 @@ public final class ArpChecks {
             probes += PROBE_NUM;
             if (round.answers().isEmpty()) {
                 return new ReleaseCheck(everAnswered.isEmpty() ? ReleaseCheck.State.FREE : ReleaseCheck.State.RELEASED,
-                        new ArrayList<>(everAnswered.values()), probes, probeWaitNanos);
+                        new ArrayList<>(everAnswered.values()), probes, probeWaitNanos, false);
             }
             for (Claimant claimant : round.answers()) {
                 everAnswered.putIfAbsent(claimant.mac(), claimant);
             }
             if (clock.nanoTime() - start >= releaseWaitNanos) {
-                return new ReleaseCheck(ReleaseCheck.State.HELD, round.answers(), probes, probeWaitNanos);
+                return new ReleaseCheck(ReleaseCheck.State.HELD, round.answers(), probes, probeWaitNanos, false);
             }
             long nextRound = Math.min(round.sentNanos() + REPROBE_INTERVAL_NANOS, start + releaseWaitNanos);
             listen(nextRound, new LinkedHashMap<>(), null, false);
@@ -108,6 +109,7 @@ public final class ArpChecks {
     }
 
     /** Sends one probe and collects every other MAC that claims the VIP within {@code waitNanos}. */
+    @Override
     public ProbeRound probe(long waitNanos) throws IOException {
         Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
         link.send(probe);
@@ -170,6 +172,7 @@ public final class ArpChecks {
      * up to {@code attempts} times, each waiting {@code waitNanos} for the reply. Returns the nanoTime-stamped reply's
      * sender MAC, or null if the peer never answered. Claims seen meanwhile are added to {@code claims}.
      */
+    @Override
     public PeerAnswer askPeer(IpAddress peer, long waitNanos, int attempts, Map<MacAddress, Claimant> claims) throws IOException {
         byte[] request = ArpFrames.request(ourMac, vip, peer);
         PeerWatch watch = new PeerWatch(peer);

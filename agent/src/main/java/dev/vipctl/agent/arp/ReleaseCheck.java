@@ -22,12 +22,15 @@ public final class ReleaseCheck {
     private final List<Claimant> holders;
     private final int probes;
     private final long probeWaitNanos;
+    private final boolean throughResolver;
 
-    ReleaseCheck(State state, List<Claimant> holders, int probes, long probeWaitNanos) {
+    /** @param throughResolver asked through the OS's resolver ({@link ResolverChecks}), one question a round */
+    ReleaseCheck(State state, List<Claimant> holders, int probes, long probeWaitNanos, boolean throughResolver) {
         this.state = state;
         this.holders = List.copyOf(holders);
         this.probes = probes;
         this.probeWaitNanos = probeWaitNanos;
+        this.throughResolver = throughResolver;
     }
 
     public State state() {
@@ -39,13 +42,16 @@ public final class ReleaseCheck {
         return holders;
     }
 
-    /** Probes sent, over all rounds. */
+    /** Probes sent, over all rounds; through the resolver, the questions asked (each its own round). */
     public int probes() {
         return probes;
     }
 
     /** For the report: what the state means, with the MACs. */
     public String describe() {
+        if (throughResolver) {
+            return describeResolved();
+        }
         switch (state) {
             case FREE:
                 return "free (no answer to " + ArpChecks.PROBE_NUM + " probes within " + probeWaitNanos / 1_000_000 + " ms)";
@@ -53,6 +59,18 @@ public final class ReleaseCheck {
                 return "released while waiting (answered by " + String.join(", ", Claimant.macs(holders)) + " at first; the last " + ArpChecks.PROBE_NUM + " of " + probes + " probes went unanswered)";
             default:
                 return "still held by " + String.join(", ", Claimant.macs(holders)) + " after " + probes + " probes";
+        }
+    }
+
+    private String describeResolved() {
+        switch (state) {
+            case FREE:
+                return "free (nobody answered Windows' ARP requests for it: SendARP ERROR_BAD_NET_NAME)";
+            case RELEASED:
+                return "released while waiting (answered by " + String.join(", ", Claimant.macs(holders)) + " at first; the last of "
+                        + probes + " SendARP questions went unanswered)";
+            default:
+                return "still held by " + String.join(", ", Claimant.macs(holders)) + " after " + probes + " SendARP questions";
         }
     }
 }

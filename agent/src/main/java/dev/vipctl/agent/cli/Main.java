@@ -340,6 +340,10 @@ public final class Main {
 
     /** The release check and every other MAC seen claiming the VIP, one log line each. */
     private static void noteWire(RunLog log, Outcome outcome) {
+        if (outcome.withoutCapture() != null) {
+            log.note("without capture: " + outcome.withoutCapture() + "; vipctl sent no frame: it asked through SendARP, Windows'"
+                    + " duplicate address detection announced the VIP, and nothing was probed or defended after the takeover");
+        }
         if (outcome.releaseCheck() != null) {
             log.note("release check: " + outcome.releaseCheck().describe());
         }
@@ -356,7 +360,9 @@ public final class Main {
         String changes = outcome.changed() ? String.join(", ", outcome.actions()) : "no change";
         switch (settings.command) {
             case UP:
-                String announced = settings.profile.count() == 0 ? "no gratuitous ARP (--garp-count 0)"
+                String announced = outcome.withoutCapture() != null ? "announced by Windows' duplicate address detection, vipctl"
+                        + " sent 0 frames (" + outcome.withoutCapture() + ")"
+                        : settings.profile.count() == 0 ? "no gratuitous ARP (--garp-count 0)"
                         : outcome.framesSent() + " gratuitous ARP frames (" + settings.profile.mode().word() + ")"
                         + (timings.knowsProcessStart() ? ", first " + millis(timings.micros().get("startToFirstGarp")) + " after start" : "");
                 return describe(outcome.address()) + " is up on " + settings.interfaceName + " (" + changes + "; " + announced
@@ -377,7 +383,8 @@ public final class Main {
             return "; no probing (--probe-wait-ms 0)";
         }
         StringBuilder text = new StringBuilder("; release check: ").append(outcome.releaseCheck().state().word())
-                .append("; on the wire only this host answers");
+                .append(outcome.withoutCapture() != null ? " (SendARP); not probed after the takeover (no capture)"
+                        : "; on the wire only this host answers");
         ArpChecks.PeerAnswer peer = outcome.peerAnswer();
         if (peer != null) {
             text.append("; peer ").append(settings.checks.verifyPeer()).append(" (").append(peer.mac()).append(") answered in ")
@@ -456,6 +463,9 @@ public final class Main {
             announcement.put("rounds", settings.profile.count());
             announcement.put("intervalMs", settings.profile.intervalMillis());
             announcement.put("framesSent", outcome.framesSent());
+            if (settings.command == Settings.Command.UP) {
+                announcement.put("announcedBy", outcome.withoutCapture() == null ? "vipctl" : "windows-dad");
+            }
             json.put("announcement", announcement);
         }
         if (settings.checks != null) {
@@ -498,6 +508,10 @@ public final class Main {
     private static Map<String, Object> wireJson(Settings settings, Outcome outcome) {
         Map<String, Object> wire = new LinkedHashMap<>();
         wire.put("probeWaitMs", settings.checks.probeWaitMillis());
+        wire.put("askedThrough", outcome.withoutCapture() == null ? "frames" : "sendarp");
+        if (outcome.withoutCapture() != null) {
+            wire.put("withoutCapture", outcome.withoutCapture());
+        }
         if (settings.command != Settings.Command.UP) {
             return wire;
         }
