@@ -110,7 +110,8 @@ public final class TakeoverEngine implements AutoCloseable {
                         + " which needs vipctl to capture and send frames, and it cannot here: " + resolver.why()
                         + "; install Npcap, or leave out --defend-ms");
             }
-            return new TakeoverEngine(os, nic, null, new ResolverChecks(resolver, nic.mac(), plan.vip), null, null, plan.checks);
+            return new TakeoverEngine(os, nic, null, new ResolverChecks(uncached(resolver, os, nic), nic.mac(), plan.vip), null, null,
+                    plan.checks);
         }
         Announcement frames = plan.profile.count() == 0 ? null : new Announcement(nic.mac(), plan.vip, plan.profile);
         ArpLink link;
@@ -123,6 +124,31 @@ public final class TakeoverEngine implements AutoCloseable {
         }
         ArpChecks checks = new ArpChecks(link, nic.mac(), plan.vip);
         return new TakeoverEngine(os, nic, link, checks, checks, frames, plan.checks);
+    }
+
+    /**
+     * {@code resolver}, asking the link each time: SendARP answers from this host's neighbour cache when it has an entry
+     * (its page, remarks), so without deleting the entry first a holder that has let go would still answer from the
+     * cache, and every later question of the release check with it.
+     */
+    private static ArpResolver uncached(ArpResolver resolver, NetworkOs os, NetInterface nic) {
+        return new ArpResolver() {
+            @Override
+            public MacAddress resolve(IpAddress target, IpAddress source) throws IOException {
+                try {
+                    os.flushNeighbour(nic, target);
+                } catch (OsException e) {
+                    throw new IOException("cannot delete this host's neighbour entry for " + target + " before asking for it: "
+                            + e.getMessage(), e);
+                }
+                return resolver.resolve(target, source);
+            }
+
+            @Override
+            public String why() {
+                return resolver.why();
+            }
+        };
     }
 
     /** Refuses an interface on which ARP does not run, as {@link #start(NetworkOs, String, WirePlan)} does for 'up'. */

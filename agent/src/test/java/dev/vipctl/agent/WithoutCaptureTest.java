@@ -86,6 +86,15 @@ class WithoutCaptureTest {
     }
 
     @Test
+    void eachQuestionFirstDeletesThisHostsNeighbourEntrySoTheAnswerComesFromTheLink() throws Exception {
+        resolver.answers(PEER, PEER_MAC);
+        engine(new WireChecks(WireChecks.OnConflict.FAIL, 30, 0, PEER, 0)).up(VIP, new Outcome(), timings());
+
+        assertEquals(List.of("198.51.100.100 absent", "198.51.100.100 configured", "198.51.100.20 absent"), os.flushed,
+                "before the release check's question, after the add (the engine's own flush), before the peer question");
+    }
+
+    @Test
     void aSilentPeerIsPeerSilent() throws Exception {
         Outcome outcome = new Outcome();
         engine(new WireChecks(WireChecks.OnConflict.FAIL, 30, 0, PEER, 0)).up(VIP, outcome, timings());
