@@ -55,4 +55,10 @@ interface IpHelper {
 
     /** GetUnicastIpAddressEntry: reads the row's key and fills in the rest of it, in place. */
     int getUnicastIpAddressEntry(byte[] row);
+
+    /**
+     * GetIpInterfaceEntry: reads a MIB_IPINTERFACE_ROW's key (Family, then InterfaceLuid or InterfaceIndex) and fills
+     * in the rest of it, in place.
+     */
+    int getIpInterfaceEntry(byte[] row);
 }

@@ -31,10 +31,11 @@ final class IpHelperJna implements IpHelper {
     static final String CREATE_UNICAST_IP_ADDRESS_ENTRY = "CreateUnicastIpAddressEntry";
     static final String DELETE_UNICAST_IP_ADDRESS_ENTRY = "DeleteUnicastIpAddressEntry";
     static final String GET_UNICAST_IP_ADDRESS_ENTRY = "GetUnicastIpAddressEntry";
+    static final String GET_IP_INTERFACE_ENTRY = "GetIpInterfaceEntry";
     /** Every iphlpapi.dll export this class calls. */
     static final List<String> FUNCTIONS = List.of(CONVERT_INTERFACE_ALIAS_TO_LUID, GET_ADAPTERS_ADDRESSES,
             GET_UNICAST_IP_ADDRESS_TABLE, FREE_MIB_TABLE, CREATE_UNICAST_IP_ADDRESS_ENTRY, DELETE_UNICAST_IP_ADDRESS_ENTRY,
-            GET_UNICAST_IP_ADDRESS_ENTRY);
+            GET_UNICAST_IP_ADDRESS_ENTRY, GET_IP_INTERFACE_ENTRY);
 
     private static final String LIBRARY = "iphlpapi";
     /** ws2def.h AF_INET 2 */
@@ -117,6 +118,14 @@ final class IpHelperJna implements IpHelper {
     public int getUnicastIpAddressEntry(byte[] row) {
         Memory nativeRow = copyOf(row);
         int code = function(GET_UNICAST_IP_ADDRESS_ENTRY).invokeInt(new Object[] {nativeRow});
+        nativeRow.read(0, row, 0, row.length);
+        return code;
+    }
+
+    @Override
+    public int getIpInterfaceEntry(byte[] row) {
+        Memory nativeRow = copyOf(row);
+        int code = function(GET_IP_INTERFACE_ENTRY).invokeInt(new Object[] {nativeRow});
         nativeRow.read(0, row, 0, row.length);
         return code;
     }

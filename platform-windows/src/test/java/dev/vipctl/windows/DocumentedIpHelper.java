@@ -44,6 +44,8 @@ final class DocumentedIpHelper implements IpHelper {
     private final Map<String, byte[]> rows = new LinkedHashMap<>();
     private final Map<String, Integer> readsUntilDadEnds = new HashMap<>();
     private final Map<String, Dad> dadOutcome = new HashMap<>();
+    /** MIB_IPINTERFACE_ROW.DadTransmits of each adapter's IPv4 interface, by LUID: 3 unless a test sets it. */
+    private final Map<Long, Integer> dadTransmits = new HashMap<>();
 
     Dad dad = Dad.PREFERRED;
     int tentativePolls = 2;
@@ -53,6 +55,8 @@ final class DocumentedIpHelper implements IpHelper {
      */
     int changesFailWith = NO_ERROR;
     final List<String> calls = new ArrayList<>();
+    /** The last MIB_IPINTERFACE_ROW GetIpInterfaceEntry was given, as given. */
+    byte[] interfaceRowAsked;
 
     DocumentedIpHelper(boolean x64) {
         layout = new AdaptersBuffer(x64);
@@ -64,6 +68,17 @@ final class DocumentedIpHelper implements IpHelper {
                 "{A1B2C3D4-0000-0000-0000-000000000001}", new byte[0], 24, 1));
         configured(ETHERNET_LUID, new byte[] {(byte) 198, 51, 100, 2}, 24);
         configured(LOOPBACK_LUID, new byte[] {127, 0, 0, 1}, 8);
+    }
+
+    /** An administrator's DHCP setting of the adapter: IP_ADAPTER_DHCP_ENABLED (0x4) in its Flags. */
+    void dhcp(String alias, boolean enabled) {
+        AdaptersBuffer.Entry adapter = adapters.get(alias);
+        adapter.flags = enabled ? adapter.flags | 0x4 : adapter.flags & ~0x4;
+    }
+
+    /** An administrator's {@code netsh interface ipv4 set interface ALIAS dadtransmits=N}. */
+    void dadTransmits(String alias, int transmits) {
+        dadTransmits.put(adapters.get(alias).luid, transmits);
     }
 
     /** The adapter is gone (unplugged, disabled, its driver removed): nothing knows its alias or LUID any more. */
@@ -180,6 +195,35 @@ final class DocumentedIpHelper implements IpHelper {
             }
         }
         System.arraycopy(stored, 0, row, 0, 80);
+        return NO_ERROR;
+    }
+
+    /**
+     * GetIpInterfaceEntry: Family must be AF_INET or AF_INET6 and the LUID or the index set, else
+     * ERROR_INVALID_PARAMETER; an interface neither names is ERROR_NOT_FOUND (its page). Offsets from
+     * docs/windows.md#mib_ipinterface_row: Family 0, InterfaceLuid 8, InterfaceIndex 16, DadTransmits 56; 168 bytes.
+     */
+    @Override
+    public int getIpInterfaceEntry(byte[] row) {
+        calls.add("GetIpInterfaceEntry");
+        interfaceRowAsked = row.clone();
+        ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+        short family = bytes.getShort(0);
+        long luid = bytes.getLong(8);
+        int index = bytes.getInt(16);
+        if (row.length != 168 || (family != AF_INET && family != 23) || (luid == 0 && index == 0)) {
+            return ERROR_INVALID_PARAMETER;
+        }
+        AdaptersBuffer.Entry found = null;
+        for (AdaptersBuffer.Entry adapter : adapters.values()) {
+            if (luid != 0 ? adapter.luid == luid : adapter.ifIndex == index) {
+                found = adapter;
+            }
+        }
+        if (found == null) {
+            return ERROR_NOT_FOUND;
+        }
+        bytes.putLong(8, found.luid).putInt(16, found.ifIndex).putInt(56, dadTransmits.getOrDefault(found.luid, 3));
         return NO_ERROR;
     }
 
