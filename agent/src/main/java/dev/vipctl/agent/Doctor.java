@@ -138,6 +138,11 @@ public final class Doctor {
 
     /** Examines this host for a takeover on {@code interfaceName} with locks in {@code lockDirectory}. */
     public static List<Finding> examine(String interfaceName, Path lockDirectory) {
+        String osName = System.getProperty("os.name", "");
+        if (osName.startsWith("Windows")) {
+            // Resolved only here: no other OS loads a class of dev.vipctl.windows.
+            return WindowsDoctor.examine(osName, WindowsDoctorHost.create(), ARP_LINK, interfaceName, lockDirectory);
+        }
         // A lambda rather than LinuxNetworkOs::open: the class is then resolved only when it is called, on Linux.
         return examine(System.getProperty("os.name", ""), PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
                 ARP_LINK, interfaceName, lockDirectory);
@@ -151,7 +156,7 @@ public final class Doctor {
                                  ArpSocket arpSocket, String interfaceName, Path lockDirectory) {
         Doctor doctor = new Doctor(processStatus, ipv4Conf, arpSocket, interfaceName);
         if (!osName.startsWith("Linux")) {
-            doctor.add(fail(OS, "this is " + osName + "; vipctl supports only Linux so far", "run vipctl on Linux",
+            doctor.add(fail(OS, "this is " + osName + "; vipctl supports only Linux and Windows so far", "run vipctl on Linux or Windows",
                     ExitCode.UNSUPPORTED_OS));
             for (String check : CHECKS.subList(1, CHECKS.size())) {
                 doctor.add(skipped(check, "vipctl does not run on " + osName + " (see " + OS + ")"));
@@ -184,7 +189,7 @@ public final class Doctor {
                     ExitCode.INTERNAL_ERROR));
             skipInterfaceChecks("the routing socket could not be opened (see " + INTERFACE + ")");
         }
-        checkLockDirectory(lockDirectory);
+        add(lockDirectory(lockDirectory));
     }
 
     /**
@@ -458,36 +463,32 @@ public final class Doctor {
     }
 
     /** The directory must take lock files, or be creatable; the doctor does not create it. */
-    private void checkLockDirectory(Path lockDirectory) {
+    static Finding lockDirectory(Path lockDirectory) {
         Path directory = lockDirectory.toAbsolutePath();
         String user = System.getProperty("user.name");
         String asUser = "user " + user;
         String otherwise = " (as root), or run vipctl as root, or pass --lock-dir with a directory " + asUser + " can write";
         if (Files.isDirectory(directory)) {
             if (mayCreateFilesIn(directory)) {
-                add(ok(LOCK_DIRECTORY, directory + " exists and " + asUser + " may create lock files in it"));
-            } else {
-                add(fail(LOCK_DIRECTORY, directory + " exists, but " + asUser + " may not create files in it",
-                        "chown " + user + " " + directory + otherwise, ExitCode.NOT_PRIVILEGED));
+                return ok(LOCK_DIRECTORY, directory + " exists and " + asUser + " may create lock files in it");
             }
-            return;
+            return fail(LOCK_DIRECTORY, directory + " exists, but " + asUser + " may not create files in it",
+                    "chown " + user + " " + directory + otherwise, ExitCode.NOT_PRIVILEGED);
         }
         if (Files.exists(directory)) {
-            add(fail(LOCK_DIRECTORY, directory + " exists but is not a directory",
-                    "remove " + directory + ", or pass --lock-dir with another directory", ExitCode.NOT_PRIVILEGED));
-            return;
+            return fail(LOCK_DIRECTORY, directory + " exists but is not a directory",
+                    "remove " + directory + ", or pass --lock-dir with another directory", ExitCode.NOT_PRIVILEGED);
         }
         Path existing = directory.getParent();
         while (!Files.exists(existing)) {
             existing = existing.getParent();
         }
         if (Files.isDirectory(existing) && mayCreateFilesIn(existing)) {
-            add(ok(LOCK_DIRECTORY, directory + " does not exist yet; vipctl can create it, as " + asUser + " may write " + existing));
-        } else {
-            add(fail(LOCK_DIRECTORY, directory + " does not exist, and " + asUser + " cannot create it: " + existing
-                            + (Files.isDirectory(existing) ? " is not writable" : " is not a directory"),
-                    "mkdir -p " + directory + " && chown " + user + " " + directory + otherwise, ExitCode.NOT_PRIVILEGED));
+            return ok(LOCK_DIRECTORY, directory + " does not exist yet; vipctl can create it, as " + asUser + " may write " + existing);
         }
+        return fail(LOCK_DIRECTORY, directory + " does not exist, and " + asUser + " cannot create it: " + existing
+                        + (Files.isDirectory(existing) ? " is not writable" : " is not a directory"),
+                "mkdir -p " + directory + " && chown " + user + " " + directory + otherwise, ExitCode.NOT_PRIVILEGED);
     }
 
     /** Creating a file needs write and search permission on the directory. */
@@ -503,19 +504,19 @@ public final class Doctor {
         findings.add(finding);
     }
 
-    private static Finding ok(String check, String detail) {
+    static Finding ok(String check, String detail) {
         return new Finding(check, Status.OK, detail, null, null);
     }
 
-    private static Finding warn(String check, String detail, String fix) {
+    static Finding warn(String check, String detail, String fix) {
         return new Finding(check, Status.WARN, detail, fix, null);
     }
 
-    private static Finding fail(String check, String detail, String fix, ExitCode exitCode) {
+    static Finding fail(String check, String detail, String fix, ExitCode exitCode) {
         return new Finding(check, Status.FAIL, detail, fix, exitCode);
     }
 
-    private static Finding skipped(String check, String reason) {
+    static Finding skipped(String check, String reason) {
         return new Finding(check, Status.SKIPPED, "not checked: " + reason, null, null);
     }
 }

@@ -13,6 +13,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The old ways' commands never hand an operator's input to a shell as code. */
 class OldWaysTest {
@@ -37,6 +39,48 @@ class OldWaysTest {
         assertFalse(Files.exists(dir.resolve("M")), "the name ran as a command");
         assertEquals(List.of("ip", "addr", "add", "198.51.100.100/24", "dev", HOSTILE_NAME, "label", HOSTILE_NAME + ":1",
                 "arping", "-q", "-U", "-c", "1", "-I", HOSTILE_NAME, "198.51.100.100"), Files.readAllLines(calls));
+    }
+
+    @Test
+    void windowsTakesTheVendorsNetshWayWithTheAliasAsOneArgument() {
+        List<Bench.Way> ways = OldWays.forOs("Windows Server 2022", "Local Area Connection", Vip.parse("198.51.100.100/24", false));
+
+        assertEquals(1, ways.size());
+        Bench.Way netsh = ways.get(0);
+        assertEquals(List.of("netsh", "interface", "ipv4", "add", "address", "name=Local Area Connection", "address=198.51.100.100",
+                "mask=255.255.255.0"), netsh.up);
+        assertEquals(List.of("netsh", "interface", "ipv4", "delete", "address", "name=Local Area Connection", "address=198.51.100.100"),
+                netsh.down);
+        assertFalse(netsh.announces, "netsh sends no gratuitous ARP of its own");
+    }
+
+    @Test
+    void aNetshMaskFollowsThePrefix() {
+        Bench.Way netsh = OldWays.forOs("Windows 11", "Ethernet", Vip.parse("203.0.113.5/29", false)).get(0);
+
+        assertEquals("mask=255.255.255.248", netsh.up.get(7));
+    }
+
+    @Test
+    void aHostileAliasIsOneNetshArgumentAndOneWithADoubleQuoteIsRefused() {
+        // No cmd.exe starts netsh: '&', '%' and '^' are characters of the one argument.
+        String hostile = "x & calc.exe %PATH% ^| del";
+        Bench.Way netsh = OldWays.forOs("Windows 10", hostile, Vip.parse("198.51.100.100/24", false)).get(0);
+        assertEquals("name=" + hostile, netsh.up.get(5));
+        assertEquals(8, netsh.up.size());
+        assertEquals("name=" + hostile, netsh.down.get(5));
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> OldWays.forOs("Windows 10", "x\" store=persistent", Vip.parse("198.51.100.100/24", false)));
+        assertTrue(refused.getMessage().contains("double quote"), refused.getMessage());
+    }
+
+    @Test
+    void otherSystemsSayWhatIsNotImplemented() {
+        IllegalStateException aix = assertThrows(IllegalStateException.class,
+                () -> OldWays.forOs("AIX", "en0", Vip.parse("198.51.100.100/24", false)));
+        assertTrue(aix.getMessage().contains("AIX 'ifconfig IF alias|delete'"), aix.getMessage());
+        assertFalse(OldWays.NOT_IMPLEMENTED.contains("Windows"), OldWays.NOT_IMPLEMENTED);
     }
 
     /** Runs a command in {@code directory}, so that whatever it might create lands there. */

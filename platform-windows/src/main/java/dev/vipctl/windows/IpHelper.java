@@ -71,4 +71,10 @@ interface IpHelper {
      * the interface. Blocks until an answer or Windows' own timeout.
      */
     int sendArp(int destIp, int srcIp, byte[] mac, int[] length);
+
+    /**
+     * GetIpInterfaceEntry: reads a MIB_IPINTERFACE_ROW's key (Family, then InterfaceLuid or InterfaceIndex) and fills
+     * in the rest of it, in place.
+     */
+    int getIpInterfaceEntry(byte[] row);
 }

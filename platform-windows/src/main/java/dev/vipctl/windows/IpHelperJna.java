@@ -33,14 +33,13 @@ final class IpHelperJna implements IpHelper {
     static final String GET_UNICAST_IP_ADDRESS_ENTRY = "GetUnicastIpAddressEntry";
     static final String DELETE_IP_NET_ENTRY2 = "DeleteIpNetEntry2";
     static final String SEND_ARP = "SendARP";
+    static final String GET_IP_INTERFACE_ENTRY = "GetIpInterfaceEntry";
     /** Every iphlpapi.dll export this class calls. */
     static final List<String> FUNCTIONS = List.of(CONVERT_INTERFACE_ALIAS_TO_LUID, GET_ADAPTERS_ADDRESSES,
             GET_UNICAST_IP_ADDRESS_TABLE, FREE_MIB_TABLE, CREATE_UNICAST_IP_ADDRESS_ENTRY, DELETE_UNICAST_IP_ADDRESS_ENTRY,
-            GET_UNICAST_IP_ADDRESS_ENTRY, DELETE_IP_NET_ENTRY2, SEND_ARP);
+            GET_UNICAST_IP_ADDRESS_ENTRY, DELETE_IP_NET_ENTRY2, SEND_ARP, GET_IP_INTERFACE_ENTRY);
 
     private static final String LIBRARY = "iphlpapi";
-    /** ws2def.h AF_INET 2 */
-    private static final int AF_INET = 2;
     /** iptypes.h GAA_FLAG_SKIP_ANYCAST 0x2, GAA_FLAG_SKIP_MULTICAST 0x4, GAA_FLAG_SKIP_DNS_SERVER 0x8 */
     private static final int SKIP_ANYCAST_MULTICAST_DNS = 0x2 | 0x4 | 0x8;
     /** winerror.h ERROR_BUFFER_OVERFLOW 111: GetAdaptersAddresses wrote the size it needs into its last argument. */
@@ -80,7 +79,7 @@ final class IpHelperJna implements IpHelper {
         for (int tries = 1; ; tries++) {
             Memory buffer = new Memory(Integer.toUnsignedLong(size.getValue()));
             int code = function(GET_ADAPTERS_ADDRESSES).invokeInt(
-                    new Object[] {AF_INET, SKIP_ANYCAST_MULTICAST_DNS, Pointer.NULL, buffer, size});
+                    new Object[] {UnicastAddressRowCodec.AF_INET, SKIP_ANYCAST_MULTICAST_DNS, Pointer.NULL, buffer, size});
             if (code != ERROR_BUFFER_OVERFLOW || tries == ADAPTERS_TRIES) {
                 byte[] bytes = code == NO_ERROR ? buffer.getByteArray(0, (int) buffer.size()) : new byte[0];
                 return new Answer(code, bytes, Pointer.nativeValue(buffer));
@@ -92,7 +91,7 @@ final class IpHelperJna implements IpHelper {
     public Answer unicastAddressTable() {
         PointerByReference tableAddress = new PointerByReference();
         // Its Family is an ADDRESS_FAMILY, a USHORT (ws2def.h), where GetAdaptersAddresses' is a ULONG.
-        int code = function(GET_UNICAST_IP_ADDRESS_TABLE).invokeInt(new Object[] {(short) AF_INET, tableAddress});
+        int code = function(GET_UNICAST_IP_ADDRESS_TABLE).invokeInt(new Object[] {(short) UnicastAddressRowCodec.AF_INET, tableAddress});
         if (code != NO_ERROR) {
             return new Answer(code, new byte[0], 0);
         }
@@ -135,6 +134,14 @@ final class IpHelperJna implements IpHelper {
         int code = function(SEND_ARP).invokeInt(new Object[] {destIp, srcIp, macAddress, macLength});
         length[0] = macLength.getValue();
         macAddress.read(0, mac, 0, mac.length);
+        return code;
+    }
+
+    @Override
+    public int getIpInterfaceEntry(byte[] row) {
+        Memory nativeRow = copyOf(row);
+        int code = function(GET_IP_INTERFACE_ENTRY).invokeInt(new Object[] {nativeRow});
+        nativeRow.read(0, row, 0, row.length);
         return code;
     }
 

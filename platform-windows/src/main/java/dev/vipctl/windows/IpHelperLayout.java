@@ -3,7 +3,7 @@ package dev.vipctl.windows;
 /**
  * Sizes and field offsets, in bytes, of the IP Helper structures vipctl passes to and reads from {@code iphlpapi.dll},
  * one instance per Windows architecture (docs/windows.md#structures). The C declarations are those of the Windows SDK
- * and mingw-w64 ({@code ifdef.h}, {@code ws2def.h}, {@code ws2ipdef.h}, {@code netioapi.h}); the offsets follow from
+ * and mingw-w64 ({@code ifdef.h}, {@code ws2def.h}, {@code ws2ipdef.h}, {@code netioapi.h}, {@code iptypes.h}); the offsets follow from
  * them by the compilers' layout rules (docs/windows.md#layout-rules-per-architecture).
  */
 final class IpHelperLayout {
@@ -20,7 +20,8 @@ final class IpHelperLayout {
             new int[] {0, 8},                                     // MIB_UNICASTIPADDRESS_TABLE
             8,                                                    // a pointer
             new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224}, // IP_ADAPTER_ADDRESSES_LH
-            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84});    // MIB_IPNET_ROW2
+            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},    // MIB_IPNET_ROW2
+            new int[] {168, 0, 8, 16, 56});                       // MIB_IPINTERFACE_ROW
 
     /**
      * 32-bit x86, as compiled by MSVC and i686-w64-mingw32-gcc: up to the table, the same numbers as x64, because none
@@ -37,7 +38,8 @@ final class IpHelperLayout {
             new int[] {0, 8},
             4,
             new int[] {376, 0, 4, 8, 12, 40, 44, 52, 56, 64, 68, 176},
-            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84});
+            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},
+            new int[] {168, 0, 8, 16, 56});
 
     /**
      * 64-bit ARM: x64's layout. The SDK declares these structures without any architecture condition, and ARM64 has the
@@ -53,7 +55,8 @@ final class IpHelperLayout {
             new int[] {0, 8},
             8,
             new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224},
-            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84});
+            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},
+            new int[] {168, 0, 8, 16, 56});
 
     final String architecture;
 
@@ -136,8 +139,18 @@ final class IpHelperLayout {
     final int neighbourFlags;
     final int neighbourReachabilityTime;
 
+    /**
+     * MIB_IPINTERFACE_ROW (netioapi.h), the fields vipctl reads: its size, then Family (ADDRESS_FAMILY, u16),
+     * InterfaceLuid, InterfaceIndex, DadTransmits (ULONG). No pointer in it, so the same on every architecture.
+     */
+    final int interfaceRowSize;
+    final int interfaceRowFamily;
+    final int interfaceRowLuid;
+    final int interfaceRowIndex;
+    final int interfaceRowDadTransmits;
+
     private IpHelperLayout(String architecture, int[] luid, int[] sockaddrIn, int[] sockaddrIn6, int[] sockaddrInet,
-            int[] row, int[] table, int pointerSize, int[] adapter, int[] neighbourRow) {
+            int[] row, int[] table, int pointerSize, int[] adapter, int[] neighbourRow, int[] interfaceRow) {
         this.architecture = architecture;
         luidSize = luid[0];
         luidAlignment = luid[1];
@@ -194,6 +207,11 @@ final class IpHelperLayout {
         neighbourState = neighbourRow[7];
         neighbourFlags = neighbourRow[8];
         neighbourReachabilityTime = neighbourRow[9];
+        interfaceRowSize = interfaceRow[0];
+        interfaceRowFamily = interfaceRow[1];
+        interfaceRowLuid = interfaceRow[2];
+        interfaceRowIndex = interfaceRow[3];
+        interfaceRowDadTransmits = interfaceRow[4];
     }
 
     @Override

@@ -50,7 +50,7 @@ public final class Npcap {
      * Npcap as installed under {@code systemDirectory}: present when its folder holds both DLLs ({@code exists} says
      * which files exist), missing otherwise, naming what is not there.
      */
-    static Npcap in(String systemDirectory, Predicate<String> exists) {
+    public static Npcap in(String systemDirectory, Predicate<String> exists) {
         String folder = systemDirectory + "\\" + FOLDER + "\\";
         for (String dll : List.of(WPCAP, PACKET)) {
             if (!exists.test(folder + dll)) {

@@ -23,6 +23,8 @@ final class AdaptersBuffer {
         final byte[] physicalAddress;
         final int ifType;
         final int operStatus;
+        /** IP_ADAPTER_ADDRESSES.Flags */
+        int flags = FLAGS;
 
         Entry(int ifIndex, long luid, String friendlyName, String adapterName, byte[] physicalAddress, int ifType, int operStatus) {
             this.ifIndex = ifIndex;
@@ -81,7 +83,7 @@ final class AdaptersBuffer {
             putPointer(adapters, at + o[4], baseAddress + stringsStart + stringOffsets.get(i)[0]);
             System.arraycopy(entry.physicalAddress, 0, adapters.array(), at + o[5], entry.physicalAddress.length);
             adapters.putInt(at + o[6], entry.physicalAddress.length);
-            adapters.putInt(at + o[7], FLAGS);
+            adapters.putInt(at + o[7], entry.flags);
             adapters.putInt(at + o[8], entry.ifType);
             adapters.putInt(at + o[9], entry.operStatus);
             adapters.putLong(at + o[10], entry.luid);

@@ -47,6 +47,8 @@ class DocumentedIpHelper implements IpHelper {
     private final Map<String, Dad> dadOutcome = new HashMap<>();
     /** The neighbour cache: "LUID address" keys, as Windows keys an entry by interface and address. */
     private final List<String> neighbours = new ArrayList<>();
+    /** MIB_IPINTERFACE_ROW.DadTransmits of each adapter's IPv4 interface, by LUID: 3 unless a test sets it. */
+    private final Map<Long, Integer> dadTransmits = new HashMap<>();
 
     Dad dad = Dad.PREFERRED;
     int tentativePolls = 2;
@@ -59,6 +61,8 @@ class DocumentedIpHelper implements IpHelper {
     final List<String> calls = new ArrayList<>();
     /** The hosts on the link that answer ARP, by address ("198.51.100.20"): SendARP's answers. */
     final Map<String, byte[]> answeringOnTheLink = new HashMap<>();
+    /** The last MIB_IPINTERFACE_ROW GetIpInterfaceEntry was given, as given. */
+    byte[] interfaceRowAsked;
 
     DocumentedIpHelper(boolean x64) {
         layout = new AdaptersBuffer(x64);
@@ -70,6 +74,17 @@ class DocumentedIpHelper implements IpHelper {
                 "{A1B2C3D4-0000-0000-0000-000000000001}", new byte[0], 24, 1));
         configured(ETHERNET_LUID, new byte[] {(byte) 198, 51, 100, 2}, 24);
         configured(LOOPBACK_LUID, new byte[] {127, 0, 0, 1}, 8);
+    }
+
+    /** An administrator's DHCP setting of the adapter: IP_ADAPTER_DHCP_ENABLED (0x4) in its Flags. */
+    void dhcp(String alias, boolean enabled) {
+        AdaptersBuffer.Entry adapter = adapters.get(alias);
+        adapter.flags = enabled ? adapter.flags | 0x4 : adapter.flags & ~0x4;
+    }
+
+    /** An administrator's {@code netsh interface ipv4 set interface ALIAS dadtransmits=N}. */
+    void dadTransmits(String alias, int transmits) {
+        dadTransmits.put(adapters.get(alias).luid, transmits);
     }
 
     /** The adapter is gone (unplugged, disabled, its driver removed): nothing knows its alias or LUID any more. */
@@ -254,6 +269,35 @@ class DocumentedIpHelper implements IpHelper {
             }
         }
         return false;
+    }
+
+    /**
+     * GetIpInterfaceEntry: Family must be AF_INET or AF_INET6 and the LUID or the index set, else
+     * ERROR_INVALID_PARAMETER; an interface neither names is ERROR_NOT_FOUND (its page). Offsets from
+     * docs/windows.md#mib_ipinterface_row: Family 0, InterfaceLuid 8, InterfaceIndex 16, DadTransmits 56; 168 bytes.
+     */
+    @Override
+    public int getIpInterfaceEntry(byte[] row) {
+        calls.add("GetIpInterfaceEntry");
+        interfaceRowAsked = row.clone();
+        ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+        short family = bytes.getShort(0);
+        long luid = bytes.getLong(8);
+        int index = bytes.getInt(16);
+        if (row.length != 168 || (family != AF_INET && family != 23) || (luid == 0 && index == 0)) {
+            return ERROR_INVALID_PARAMETER;
+        }
+        AdaptersBuffer.Entry found = null;
+        for (AdaptersBuffer.Entry adapter : adapters.values()) {
+            if (luid != 0 ? adapter.luid == luid : adapter.ifIndex == index) {
+                found = adapter;
+            }
+        }
+        if (found == null) {
+            return ERROR_NOT_FOUND;
+        }
+        bytes.putLong(8, found.luid).putInt(16, found.ifIndex).putInt(56, dadTransmits.getOrDefault(found.luid, 3));
+        return NO_ERROR;
     }
 
     private void configured(long luid, byte[] address, int prefixLength) {

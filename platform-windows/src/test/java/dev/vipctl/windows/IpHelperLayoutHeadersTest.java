@@ -95,7 +95,15 @@ class IpHelperLayoutHeadersTest {
             offsetOf("MIB_IPNET_ROW2", "PhysicalAddressLength", "neighbourPhysicalAddressLength"),
             offsetOf("MIB_IPNET_ROW2", "State", "neighbourState"),
             offsetOf("MIB_IPNET_ROW2", "Flags", "neighbourFlags"),
-            offsetOf("MIB_IPNET_ROW2", "ReachabilityTime", "neighbourReachabilityTime"));
+            offsetOf("MIB_IPNET_ROW2", "ReachabilityTime", "neighbourReachabilityTime"),
+            offsetOf("MIB_IPINTERFACE_ROW", "Family", "interfaceRowFamily"),
+            offsetOf("MIB_IPINTERFACE_ROW", "InterfaceLuid", "interfaceRowLuid"),
+            offsetOf("MIB_IPINTERFACE_ROW", "InterfaceIndex", "interfaceRowIndex"),
+            offsetOf("MIB_IPINTERFACE_ROW", "DadTransmits", "interfaceRowDadTransmits"),
+            // mingw-w64's NL_INTERFACE_OFFLOAD_ROD has nine one-bit fields where Windows' has eight (two bytes, not one),
+            // which makes its row 176 bytes. Windows' size: the two one-byte offload structures and a BOOLEAN from
+            // TransmitOffload on, rounded up to the row's alignment of 8.
+            new LayoutNumber("(offsetof(MIB_IPINTERFACE_ROW, TransmitOffload) + 2 * 1 + 1 + 7) / 8 * 8", "interfaceRowSize"));
 
     /** Every constant of the main code that names a header: the C expression it must equal and the Java field. */
     private static final List<Constant> CONSTANTS = List.of(
@@ -108,8 +116,8 @@ class IpHelperLayoutHeadersTest {
             constant("ERROR_OBJECT_ALREADY_EXISTS", IpHelper.class, "ERROR_OBJECT_ALREADY_EXISTS"),
             constant("ERROR_BUFFER_OVERFLOW", IpHelperJna.class, "ERROR_BUFFER_OVERFLOW"),
             constant("ERROR_BAD_NET_NAME", IpHelper.class, "ERROR_BAD_NET_NAME"),
+            constant("IP_ADAPTER_DHCP_ENABLED", WindowsDiagnostics.class, "IP_ADAPTER_DHCP_ENABLED"),
             constant("MAX_PATH", Npcap.class, "MAX_PATH"),
-            constant("AF_INET", IpHelperJna.class, "AF_INET"),
             constant("GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER", IpHelperJna.class,
                     "SKIP_ANYCAST_MULTICAST_DNS"),
             constant("AF_INET", UnicastAddressRowCodec.class, "AF_INET"),

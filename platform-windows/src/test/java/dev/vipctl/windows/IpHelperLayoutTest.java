@@ -62,6 +62,74 @@ class IpHelperLayoutTest {
         DOCUMENTED.put("MIB_IPNET_ROW2.State", 76);
         DOCUMENTED.put("MIB_IPNET_ROW2.Flags", 80);
         DOCUMENTED.put("MIB_IPNET_ROW2.ReachabilityTime", 84);
+        DOCUMENTED.put("MIB_IPINTERFACE_ROW size", 168);
+        DOCUMENTED.put("MIB_IPINTERFACE_ROW.Family", 0);
+        DOCUMENTED.put("MIB_IPINTERFACE_ROW.InterfaceLuid", 8);
+        DOCUMENTED.put("MIB_IPINTERFACE_ROW.InterfaceIndex", 16);
+        DOCUMENTED.put("MIB_IPINTERFACE_ROW.DadTransmits", 56);
+    }
+
+    /**
+     * MIB_IPINTERFACE_ROW as netioapi.h declares it, every member with its size and alignment: ADDRESS_FAMILY (USHORT),
+     * NET_LUID, NET_IFINDEX, ULONG, ULONG64, two ULONGs, nine BOOLEANs, NL_ROUTER_DISCOVERY_BEHAVIOR (enum), four
+     * ULONGs, NL_LINK_LOCAL_ADDRESS_BEHAVIOR (enum), ULONG, ZoneIndices[ScopeLevelCount 16] of ULONG, three ULONGs,
+     * four BOOLEANs, ULONG, two NL_INTERFACE_OFFLOAD_RODs and a BOOLEAN.
+     */
+    private static Map<String, Integer> interfaceRowByRule(int packing, int offloadRodSize) {
+        String[] names = {"Family", "InterfaceLuid", "InterfaceIndex", "MaxReassemblySize", "InterfaceIdentifier",
+            "MinRouterAdvertisementInterval", "MaxRouterAdvertisementInterval", "AdvertisingEnabled", "ForwardingEnabled",
+            "WeakHostSend", "WeakHostReceive", "UseAutomaticMetric", "UseNeighborUnreachabilityDetection",
+            "ManagedAddressConfigurationSupported", "OtherStatefulConfigurationSupported", "AdvertiseDefaultRoute",
+            "RouterDiscoveryBehavior", "DadTransmits", "BaseReachableTime", "RetransmitTime", "PathMtuDiscoveryTimeout",
+            "LinkLocalAddressBehavior", "LinkLocalAddressTimeout", "ZoneIndices", "SitePrefixLength", "Metric", "NlMtu",
+            "Connected", "SupportsWakeUpPatterns", "SupportsNeighborDiscovery", "SupportsRouterDiscovery", "ReachableTime",
+            "TransmitOffload", "ReceiveOffload", "DisableDefaultRoutes"};
+        int[] sizes = {2, 8, 4, 4, 8, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4, 4, 4, 4, 4, 64, 4, 4, 4, 1, 1, 1, 1, 4,
+            offloadRodSize, offloadRodSize, 1};
+        Map<String, Integer> numbers = new LinkedHashMap<>();
+        int offset = 0;
+        int structAlignment = 1;
+        for (int i = 0; i < names.length; i++) {
+            // An array aligns as its element, a struct of UCHAR bitfields as a UCHAR, anything else as its size.
+            int natural = names[i].equals("ZoneIndices") ? 4 : names[i].endsWith("Offload") ? 1 : sizes[i];
+            int alignment = Math.min(natural, packing);
+            offset = roundUp(offset, alignment);
+            numbers.put("MIB_IPINTERFACE_ROW." + names[i], offset);
+            offset += sizes[i];
+            structAlignment = Math.max(structAlignment, alignment);
+        }
+        numbers.put("MIB_IPINTERFACE_ROW size", roundUp(offset, structAlignment));
+        return numbers;
+    }
+
+    /**
+     * The interface row by the layout rule gives the documented numbers on every architecture, and WireGuard's, which
+     * it asserts on Windows (types_test.go: DadTransmits 56, DisableDefaultRoutes 166, size 168).
+     */
+    @Test
+    void theInterfaceRowIsWhatTheWindowsLayoutRuleMakesOfItsDeclaration() {
+        for (IpHelperLayout layout : ALL) {
+            Map<String, Integer> byRule = interfaceRowByRule(layout == IpHelperLayout.X64 ? 16 : 8, 1);
+            assertEquals(layout.interfaceRowSize, byRule.get("MIB_IPINTERFACE_ROW size"), layout.architecture);
+            assertEquals(layout.interfaceRowFamily, byRule.get("MIB_IPINTERFACE_ROW.Family"), layout.architecture);
+            assertEquals(layout.interfaceRowLuid, byRule.get("MIB_IPINTERFACE_ROW.InterfaceLuid"), layout.architecture);
+            assertEquals(layout.interfaceRowIndex, byRule.get("MIB_IPINTERFACE_ROW.InterfaceIndex"), layout.architecture);
+            assertEquals(layout.interfaceRowDadTransmits, byRule.get("MIB_IPINTERFACE_ROW.DadTransmits"), layout.architecture);
+            assertEquals(166, byRule.get("MIB_IPINTERFACE_ROW.DisableDefaultRoutes"), layout.architecture);
+        }
+    }
+
+    /**
+     * mingw-w64's nldef.h declares NL_INTERFACE_OFFLOAD_ROD with nine one-bit BOOLEANs (Microsoft's with eight): two
+     * bytes, which would make mingw's row 176 bytes. The fields vipctl reads do not move, and vipctl passes Windows'
+     * own 168 (docs/windows.md#mib_ipinterface_row).
+     */
+    @Test
+    void mingwsTwoByteOffloadStructMovesOnlyTheTail() {
+        Map<String, Integer> mingw = interfaceRowByRule(16, 2);
+        assertEquals(176, mingw.get("MIB_IPINTERFACE_ROW size"));
+        assertEquals(56, mingw.get("MIB_IPINTERFACE_ROW.DadTransmits"));
+        assertEquals(8, mingw.get("MIB_IPINTERFACE_ROW.InterfaceLuid"));
     }
 
     @Test
@@ -198,6 +266,11 @@ class IpHelperLayoutTest {
         numbers.put("MIB_UNICASTIPADDRESS_ROW.CreationTimeStamp", layout.rowCreationTimeStamp);
         numbers.put("MIB_UNICASTIPADDRESS_TABLE.NumEntries", layout.tableNumEntries);
         numbers.put("MIB_UNICASTIPADDRESS_TABLE.Table", layout.tableFirstRow);
+        numbers.put("MIB_IPINTERFACE_ROW size", layout.interfaceRowSize);
+        numbers.put("MIB_IPINTERFACE_ROW.Family", layout.interfaceRowFamily);
+        numbers.put("MIB_IPINTERFACE_ROW.InterfaceLuid", layout.interfaceRowLuid);
+        numbers.put("MIB_IPINTERFACE_ROW.InterfaceIndex", layout.interfaceRowIndex);
+        numbers.put("MIB_IPINTERFACE_ROW.DadTransmits", layout.interfaceRowDadTransmits);
         numbers.putAll(neighbourRowNumbers(layout));
         return numbers;
     }

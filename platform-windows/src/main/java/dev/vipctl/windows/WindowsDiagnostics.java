@@ -1,0 +1,109 @@
+package dev.vipctl.windows;
+
+import dev.vipctl.os.NetworkOs;
+import dev.vipctl.os.OsException;
+import dev.vipctl.os.OsException.Reason;
+import dev.vipctl.windows.AdaptersCodec.Adapter;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * What {@code vipctl doctor} reads on Windows through IP Helper beside the {@link NetworkOs}: an interface's settings
+ * that a takeover depends on but never changes (docs/windows.md#doctor). It only reads.
+ */
+public final class WindowsDiagnostics {
+    /** iptypes.h IP_ADAPTER_DHCP_ENABLED 0x4, a bit of IP_ADAPTER_ADDRESSES.Flags. */
+    static final int IP_ADAPTER_DHCP_ENABLED = 0x4;
+
+    /** An interface's DHCP and duplicate address detection settings. */
+    public static final class InterfaceSettings {
+        /** Whether the adapter takes its IPv4 configuration from DHCP. */
+        public final boolean dhcpEnabled;
+        /**
+         * MIB_IPINTERFACE_ROW.DadTransmits for IPv4: how many messages duplicate address detection sends for a new
+         * address; 0, none (no duplicate is detected); the default is 3.
+         */
+        public final long dadTransmits;
+
+        InterfaceSettings(boolean dhcpEnabled, long dadTransmits) {
+            this.dhcpEnabled = dhcpEnabled;
+            this.dadTransmits = dadTransmits;
+        }
+    }
+
+    private final IpHelper ipHelper;
+    private final IpHelperLayout layout;
+    private final AdaptersCodec adapters;
+
+    WindowsDiagnostics(IpHelper ipHelper, IpHelperLayout layout) {
+        this.ipHelper = ipHelper;
+        this.layout = layout;
+        this.adapters = new AdaptersCodec(layout);
+    }
+
+    /** Over iphlpapi.dll, with the layout of this JVM's architecture. */
+    public static WindowsDiagnostics forThisJvm() {
+        IpHelperLayout layout = layoutOf(System.getProperty("os.arch", ""));
+        return new WindowsDiagnostics(new IpHelperJna(layout), layout);
+    }
+
+    /** The layout for an {@code os.arch}: a 32-bit JVM is x86 also on 64-bit Windows. */
+    static IpHelperLayout layoutOf(String osArch) {
+        switch (osArch) {
+            case "amd64":
+            case "x86_64":
+                return IpHelperLayout.X64;
+            case "x86":
+            case "i386":
+            case "i686":
+                return IpHelperLayout.X86;
+            case "aarch64":
+                return IpHelperLayout.ARM64;
+            default:
+                throw new IllegalStateException("no IP Helper layout for the architecture " + osArch);
+        }
+    }
+
+    /** The interfaces and their addresses, as vipctl up sees them. */
+    public NetworkOs networkOs() {
+        return new WindowsNetworkOs(ipHelper, layout, Thread::sleep);
+    }
+
+    /** The DHCP flag from GetAdaptersAddresses and DadTransmits from GetIpInterfaceEntry, for the interface's IPv4. */
+    public InterfaceSettings settings(String alias) throws OsException {
+        long[] luid = new long[1];
+        int converted = ipHelper.convertInterfaceAliasToLuid(alias, luid);
+        // ConvertInterfaceAliasToLuid's answer for an alias no interface has.
+        check(converted == IpHelper.ERROR_INVALID_PARAMETER ? IpHelper.ERROR_NOT_FOUND : converted, "ConvertInterfaceAliasToLuid", alias);
+        IpHelper.Answer answer = ipHelper.adaptersAddresses();
+        Adapter adapter = null;
+        if (answer.errorCode != IpHelper.ERROR_NO_DATA) {
+            check(answer.errorCode, "GetAdaptersAddresses", alias);
+            for (Adapter each : adapters.adapters(answer.bytes, answer.baseAddress)) {
+                if (each.luid == luid[0]) {
+                    adapter = each;
+                }
+            }
+        }
+        if (adapter == null) {
+            throw new OsException(Reason.NO_SUCH_INTERFACE, 0, "GetAdaptersAddresses does not list " + alias + ": the adapter went away");
+        }
+        byte[] row = new byte[layout.interfaceRowSize];
+        ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putShort(layout.interfaceRowFamily, (short) UnicastAddressRowCodec.AF_INET).putLong(layout.interfaceRowLuid, luid[0]);
+        check(ipHelper.getIpInterfaceEntry(row), "GetIpInterfaceEntry(AF_INET)", alias);
+        return new InterfaceSettings((adapter.flags & IP_ADAPTER_DHCP_ENABLED) != 0,
+                Integer.toUnsignedLong(bytes.getInt(layout.interfaceRowDadTransmits)));
+    }
+
+    /** ERROR_NOT_FOUND names a missing interface, ERROR_ACCESS_DENIED a missing privilege; any other code is refused. */
+    private static void check(int code, String call, String alias) throws OsException {
+        if (code == IpHelper.NO_ERROR) {
+            return;
+        }
+        Reason reason = code == IpHelper.ERROR_NOT_FOUND ? Reason.NO_SUCH_INTERFACE
+                : code == IpHelper.ERROR_ACCESS_DENIED ? Reason.NOT_PERMITTED : Reason.REFUSED;
+        throw new OsException(reason, code, call + " on " + alias + ": " + WindowsNetworkOs.name(code));
+    }
+}
