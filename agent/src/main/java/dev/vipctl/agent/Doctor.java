@@ -136,11 +136,44 @@ public final class Doctor {
         this.interfaceName = interfaceName;
     }
 
-    /** Examines this host for a takeover on {@code interfaceName} with locks in {@code lockDirectory}. */
+    /**
+     * Examines this host for a takeover on {@code interfaceName} with locks in {@code lockDirectory} (null: the
+     * default).
+     */
     public static List<Finding> examine(String interfaceName, Path lockDirectory) {
+        String osName = System.getProperty("os.name", "");
+        if (ThisOs.isWindows()) {
+            return examineWindows(osName, WindowsPlatform::requireIpHelper);
+        }
         // A lambda rather than LinuxNetworkOs::open: the class is then resolved only when it is called, on Linux.
-        return examine(System.getProperty("os.name", ""), PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
-                ARP_LINK, interfaceName, lockDirectory);
+        return examine(osName, PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
+                ARP_LINK, interfaceName, lockDirectory == null ? VipLock.LINUX_DIRECTORY : lockDirectory);
+    }
+
+    /** Whether the Windows API vipctl calls can be loaded here. */
+    interface WindowsApi {
+        void require() throws TakeoverException;
+    }
+
+    /**
+     * On Windows, whether vipctl can load the IP Helper API; the other checks are Linux's, and the doctor has no Windows
+     * ones yet: they come out SKIPPED, saying so.
+     */
+    static List<Finding> examineWindows(String osName, WindowsApi api) {
+        Doctor doctor = new Doctor(null, null, ARP_LINK, null);
+        String notChecked;
+        try {
+            api.require();
+            doctor.add(ok(OS, osName));
+            notChecked = "vipctl doctor has no Windows checks yet";
+        } catch (TakeoverException e) {
+            doctor.add(fail(OS, e.getMessage(), "run vipctl on Windows with its IP Helper API (iphlpapi.dll), or on Linux", e.exitCode()));
+            notChecked = "vipctl cannot run here (see " + OS + ")";
+        }
+        for (String check : CHECKS.subList(1, CHECKS.size())) {
+            doctor.add(skipped(check, notChecked));
+        }
+        return Collections.unmodifiableList(doctor.findings);
     }
 
     /**
@@ -151,7 +184,7 @@ public final class Doctor {
                                  ArpSocket arpSocket, String interfaceName, Path lockDirectory) {
         Doctor doctor = new Doctor(processStatus, ipv4Conf, arpSocket, interfaceName);
         if (!osName.startsWith("Linux")) {
-            doctor.add(fail(OS, "this is " + osName + "; vipctl supports only Linux so far", "run vipctl on Linux",
+            doctor.add(fail(OS, "this is " + osName + "; vipctl runs on Linux and Windows", "run vipctl on Linux or Windows",
                     ExitCode.UNSUPPORTED_OS));
             for (String check : CHECKS.subList(1, CHECKS.size())) {
                 doctor.add(skipped(check, "vipctl does not run on " + osName + " (see " + OS + ")"));
