@@ -112,14 +112,15 @@ public final class Doctor {
 
     /** Opens an interface for raw frames as {@code vipctl up} does, and closes it again. */
     interface ArpSocket {
-        void openAndClose(String interfaceName) throws IOException;
+        /** @param captureDevice the interface's {@link NetInterface#captureDevice()}: its name on Linux */
+        void openAndClose(String captureDevice) throws IOException;
     }
 
     /** The ARP link {@code vipctl up} uses. */
     static final ArpSocket ARP_LINK = new ArpSocket() {
         @Override
-        public void openAndClose(String interfaceName) throws IOException {
-            Platforms.ARP_LINKS.open(interfaceName).close();
+        public void openAndClose(String captureDevice) throws IOException {
+            Platforms.ARP_LINKS.open(captureDevice).close();
         }
     };
 
@@ -136,16 +137,41 @@ public final class Doctor {
         this.interfaceName = interfaceName;
     }
 
-    /** Examines this host for a takeover on {@code interfaceName} with locks in {@code lockDirectory}. */
+    /**
+     * Examines this host for a takeover on {@code interfaceName} with locks in {@code lockDirectory} (null: the
+     * default).
+     */
     public static List<Finding> examine(String interfaceName, Path lockDirectory) {
         String osName = System.getProperty("os.name", "");
-        if (osName.startsWith("Windows")) {
-            // Resolved only here: no other OS loads a class of dev.vipctl.windows.
-            return WindowsDoctor.examine(osName, WindowsDoctorHost.create(), ARP_LINK, interfaceName, lockDirectory);
+        if (ThisOs.isWindows()) {
+            return examineWindows(osName, WindowsPlatform::requireIpHelper, interfaceName, lockDirectory);
         }
         // A lambda rather than LinuxNetworkOs::open: the class is then resolved only when it is called, on Linux.
-        return examine(System.getProperty("os.name", ""), PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
-                ARP_LINK, interfaceName, lockDirectory);
+        return examine(osName, PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
+                ARP_LINK, interfaceName, lockDirectory == null ? VipLock.LINUX_DIRECTORY : lockDirectory);
+    }
+
+    /** Whether the Windows API vipctl calls can be loaded here. */
+    interface WindowsApi {
+        void require() throws TakeoverException;
+    }
+
+    /**
+     * On Windows: the IP Helper API must load (a Windows without it, or another OS calling itself Windows, fails the OS
+     * check and skips the rest), then {@link WindowsDoctor}'s checks. Only here are the Windows classes resolved.
+     */
+    static List<Finding> examineWindows(String osName, WindowsApi api, String interfaceName, Path lockDirectory) {
+        try {
+            api.require();
+        } catch (TakeoverException e) {
+            Doctor doctor = new Doctor(null, null, ARP_LINK, null);
+            doctor.add(fail(OS, e.getMessage(), "run vipctl on Windows with its IP Helper API (iphlpapi.dll), or on Linux", e.exitCode()));
+            for (String check : CHECKS.subList(1, CHECKS.size())) {
+                doctor.add(skipped(check, "vipctl cannot run here (see " + OS + ")"));
+            }
+            return Collections.unmodifiableList(doctor.findings);
+        }
+        return WindowsDoctor.examine(osName, WindowsDoctorHost.create(), ARP_LINK, interfaceName, lockDirectory);
     }
 
     /**
@@ -156,7 +182,7 @@ public final class Doctor {
                                  ArpSocket arpSocket, String interfaceName, Path lockDirectory) {
         Doctor doctor = new Doctor(processStatus, ipv4Conf, arpSocket, interfaceName);
         if (!osName.startsWith("Linux")) {
-            doctor.add(fail(OS, "this is " + osName + "; vipctl supports only Linux and Windows so far", "run vipctl on Linux or Windows",
+            doctor.add(fail(OS, "this is " + osName + "; vipctl runs on Linux and Windows", "run vipctl on Linux or Windows",
                     ExitCode.UNSUPPORTED_OS));
             for (String check : CHECKS.subList(1, CHECKS.size())) {
                 doctor.add(skipped(check, "vipctl does not run on " + osName + " (see " + OS + ")"));

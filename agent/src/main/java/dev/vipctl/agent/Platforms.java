@@ -14,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Picks the OS implementation from {@code os.name}. Each branch names its implementation class directly; the JVM
- * loads a class only when a branch that uses it runs, so no other OS's code is loaded.
+ * Picks the OS implementation from {@code os.name}: Linux, or Windows ({@link WindowsPlatform}). Each branch names
+ * its implementation classes directly; the JVM loads a class only when a branch that uses it runs, so no other OS's
+ * code is loaded.
  */
 public final class Platforms {
     /** linux/capability.h: CAP_NET_ADMIN 12 (configure addresses), CAP_NET_RAW 13 (send raw frames). */
@@ -26,13 +27,6 @@ public final class Platforms {
     private Platforms() {
     }
 
-    private static boolean isLinux() {
-        return System.getProperty("os.name", "").startsWith("Linux");
-    }
-
-    private static boolean isWindows() {
-        return System.getProperty("os.name", "").startsWith("Windows");
-    }
 
     /**
      * Opens an interface for ARP. On Linux an AF_PACKET socket: microseconds once JNA is loaded, where libpcap takes
@@ -42,10 +36,10 @@ public final class Platforms {
     public static final TakeoverEngine.ArpLinkOpener ARP_LINKS = new TakeoverEngine.ArpLinkOpener() {
         @Override
         public ArpLink open(String captureDevice) throws IOException {
-            if (isWindows()) {
+            if (ThisOs.isWindows()) {
                 return WindowsArpLinks.here().open(captureDevice);
             }
-            if (!isLinux()) {
+            if (!ThisOs.isLinux()) {
                 throw new IOException(unsupported().getMessage());
             }
             return PacketSocketArpLink.open(captureDevice);
@@ -54,7 +48,7 @@ public final class Platforms {
         /** On Windows without Npcap, SendARP (docs/windows.md#the-wire). */
         @Override
         public ArpResolver resolverInstead() {
-            return isWindows() ? WindowsArpLinks.here().resolverInstead() : null;
+            return ThisOs.isWindows() ? WindowsArpLinks.here().resolverInstead() : null;
         }
     };
 
@@ -73,7 +67,10 @@ public final class Platforms {
 
     /** Opens this OS's network configuration. */
     public static NetworkOs open() throws TakeoverException {
-        if (!isLinux()) {
+        if (ThisOs.isWindows()) {
+            return WindowsPlatform.open();
+        }
+        if (!ThisOs.isLinux()) {
             throw unsupported();
         }
         try {
@@ -86,10 +83,14 @@ public final class Platforms {
     /**
      * Checks, before anything is touched, that this process may change addresses ({@code addresses}) and send and
      * receive raw frames ({@code rawFrames}). The kernel would refuse anyway; asking first gives the operator the fix
-     * instead of an errno.
+     * instead of an errno. On Windows both need an elevated token.
      */
     public static void checkPrivileges(boolean addresses, boolean rawFrames) throws TakeoverException {
-        if (!isLinux()) {
+        if (ThisOs.isWindows()) {
+            WindowsPlatform.checkPrivileges();
+            return;
+        }
+        if (!ThisOs.isLinux()) {
             throw unsupported();
         }
         Long effective = ownCapabilities();
@@ -144,6 +145,6 @@ public final class Platforms {
 
     private static TakeoverException unsupported() {
         return new TakeoverException(ExitCode.UNSUPPORTED_OS, "vipctl does not support " + System.getProperty("os.name")
-                + " yet (Linux only so far)");
+                + ": it runs on Linux and Windows");
     }
 }

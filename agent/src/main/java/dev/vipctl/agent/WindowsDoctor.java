@@ -45,6 +45,12 @@ final class WindowsDoctor {
 
         /** The interface's DHCP flag and its IPv4 DadTransmits. */
         Settings settings(String alias) throws OsException;
+
+        /** This OS's default lock directory (%ProgramData%\vipctl). */
+        Path defaultLockDirectory() throws TakeoverException;
+
+        /** Whether the lock directory exists; throws as the lock refuses it (a link, not a trusted owner's). */
+        boolean lockDirectoryExists(Path directory) throws TakeoverException;
     }
 
     /** An interface's settings that a takeover depends on but never changes. */
@@ -78,7 +84,7 @@ final class WindowsDoctor {
         try (NetworkOs os = host.networkOs()) {
             doctor.examineInterface(os, noNpcap);
         }
-        doctor.findings.add(Doctor.lockDirectory(lockDirectory));
+        doctor.findings.add(doctor.lockDirectory(lockDirectory));
         return Collections.unmodifiableList(doctor.findings);
     }
 
@@ -146,7 +152,7 @@ final class WindowsDoctor {
         }
         checkSettings();
         checkAddresses(os, nic);
-        checkArpSocket(noNpcap != null ? noNpcap : down);
+        checkArpSocket(nic, noNpcap != null ? noNpcap : down);
     }
 
     private void checkSettings() {
@@ -197,17 +203,30 @@ final class WindowsDoctor {
         findings.add(ok(Doctor.ADDRESSES, String.join("; ", listed)));
     }
 
-    private void checkArpSocket(String skipReason) {
+    private void checkArpSocket(NetInterface nic, String skipReason) {
         if (skipReason != null) {
             findings.add(skipped(Doctor.ARP_SOCKET, skipReason));
             return;
         }
         try {
-            arpSocket.openAndClose(alias);
+            arpSocket.openAndClose(nic.captureDevice());
             findings.add(ok(Doctor.ARP_SOCKET, "opened " + alias + " through Npcap for ARP frames and closed it again"));
         } catch (IOException e) {
             findings.add(fail(Doctor.ARP_SOCKET, e.getMessage(), "remove the cause named; reinstall Npcap if it names Npcap",
                     ExitCode.ANNOUNCE_FAILED));
+        }
+    }
+
+    /** The lock directory as WindowsVipLock will take it: the default %ProgramData%\vipctl, or --lock-dir. */
+    private Finding lockDirectory(Path lockDirectory) {
+        try {
+            Path directory = lockDirectory != null ? lockDirectory : host.defaultLockDirectory();
+            return ok(Doctor.LOCK_DIRECTORY, host.lockDirectoryExists(directory)
+                    ? directory + " is a directory of Administrators or SYSTEM: vipctl keeps its locks there"
+                    : directory + " does not exist yet: vipctl creates it, for Administrators and SYSTEM only");
+        } catch (TakeoverException e) {
+            return fail(Doctor.LOCK_DIRECTORY, e.getMessage(), "have an administrator remove it, or pass --lock-dir with a"
+                    + " directory of Administrators", e.exitCode());
         }
     }
 

@@ -6,6 +6,8 @@ import dev.vipctl.windows.Npcap;
 import dev.vipctl.windows.WindowsDiagnostics;
 import dev.vipctl.windows.WindowsPrivileges;
 
+import java.nio.file.Path;
+
 
 /** The doctor's {@link WindowsDoctor.Host} that asks Windows; made only on Windows, the one place dev.vipctl.windows is loaded. */
 final class WindowsDoctorHost implements WindowsDoctor.Host {
@@ -37,5 +39,15 @@ final class WindowsDoctorHost implements WindowsDoctor.Host {
     public WindowsDoctor.Settings settings(String alias) throws OsException {
         WindowsDiagnostics.InterfaceSettings settings = diagnostics.settings(alias);
         return new WindowsDoctor.Settings(settings.dhcpEnabled, settings.dadTransmits);
+    }
+
+    @Override
+    public Path defaultLockDirectory() throws TakeoverException {
+        return WindowsVipLock.defaultDirectory();
+    }
+
+    @Override
+    public boolean lockDirectoryExists(Path directory) throws TakeoverException {
+        return WindowsVipLock.checkExisting(directory);
     }
 }

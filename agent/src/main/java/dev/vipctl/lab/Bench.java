@@ -352,7 +352,7 @@ public final class Bench {
         BenchReport.Section section = new BenchReport.Section("Endurance: " + 2 * pairs + " requests through one resident agent",
                 "wall clock of each 'up --garp-count 1 --probe-wait-ms 0' and 'down', start -> exit, a fresh launcher each; at the end of each"
                         + " tenth, the agent's resident memory (VmRSS), open descriptors and threads, and the files in its directory and in "
-                        + VipLock.DEFAULT_DIRECTORY, false);
+                        + VipLock.LINUX_DIRECTORY, false);
         try (Agents agents = Agents.start(List.of(host), launcher, agentDirectory)) {
             long pid = agents.processes.get(0).pid();
             int done = 0;
@@ -372,7 +372,7 @@ public final class Bench {
                 held.put("RSS KiB", residentKiB(pid));
                 held.put("descriptors", count(Path.of("/proc", Long.toString(pid), "fd")));
                 held.put("threads", count(Path.of("/proc", Long.toString(pid), "task")));
-                held.put("files", filesBelow(agentDirectory) + count(VipLock.DEFAULT_DIRECTORY));
+                held.put("files", filesBelow(agentDirectory) + count(VipLock.LINUX_DIRECTORY));
                 section.add("requests " + (done + 1) + "-" + (done + 2 * rowPairs), samples, held);
                 done += 2 * rowPairs;
             }

@@ -220,7 +220,7 @@ public final class NamespaceLab implements AutoCloseable {
     private static void removeLockFilesOf(String namespace) {
         try {
             Object inode = Files.getAttribute(Path.of("/run/netns", namespace), "unix:ino");
-            try (DirectoryStream<Path> locks = Files.newDirectoryStream(VipLock.DEFAULT_DIRECTORY, "vip-*-net" + inode + ".lock")) {
+            try (DirectoryStream<Path> locks = Files.newDirectoryStream(VipLock.LINUX_DIRECTORY, "vip-*-net" + inode + ".lock")) {
                 for (Path lock : locks) {
                     Files.deleteIfExists(lock);
                 }

@@ -297,7 +297,7 @@ class VipLockTest {
         assumeTrue(isRoot(), "skipped: needs root to run a child as nobody");
         assertTrue(succeeds("setpriv", "--version"), "needs setpriv to run a child as nobody: apt-get install util-linux");
         // nobody may not be able to enter the checkout: the child runs a world-readable copy of the classes it needs.
-        Path classes = worldReadableCopyOf(directory.resolve("classes"), LockHolder.class, VipLock.class, TakeoverException.class,
+        Path classes = worldReadableCopyOf(directory.resolve("classes"), LockHolder.class, VipLock.class, ThisOs.class, LinuxVipLock.class, TakeoverException.class,
                 ExitCode.class, IpAddress.class, IoErrors.class, FileCalls.class, FileCalls.OpenFile.class, Errno.class);
         Path jna = Files.copy(Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
                 directory.resolve("jna.jar"));

@@ -156,6 +156,27 @@ class WindowsDoctorTest {
         assertEquals(ExitCode.ANNOUNCE_FAILED, Doctor.exitCode(findings));
     }
 
+    @Test
+    void withoutLockDirTheDefaultUnderProgramDataIsChecked() throws Exception {
+        host.lockDirectoryExists = false;
+        List<Finding> findings = WindowsDoctor.examine("Windows Server 2022", host, interfaceName -> { }, "eth0", null);
+
+        assertEquals(List.of(Path.of("C:\\ProgramData\\vipctl")), host.lockDirectoriesAsked);
+        assertStatus(findings, Doctor.LOCK_DIRECTORY, Status.OK);
+        assertTrue(find(findings, Doctor.LOCK_DIRECTORY).detail().contains("does not exist yet: vipctl creates it"));
+    }
+
+    @Test
+    void aLockDirectoryTheLockRefusesFailsWithItsReason() throws Exception {
+        host.lockRefusal = new TakeoverException(ExitCode.BAD_INPUT, "the lock directory C:\\ProgramData\\vipctl is not"
+                + " trusted: its owner is HOST\\mallory");
+        List<Finding> findings = examine("eth0");
+
+        assertStatus(findings, Doctor.LOCK_DIRECTORY, Status.FAIL);
+        assertTrue(find(findings, Doctor.LOCK_DIRECTORY).detail().contains("its owner is HOST\\mallory"));
+        assertEquals(ExitCode.BAD_INPUT, Doctor.exitCode(findings));
+    }
+
     /** A Windows host as the doctor reads it. */
     private static final class FakeHost implements WindowsDoctor.Host {
         final RecordingNetworkOs os;
@@ -163,6 +184,9 @@ class WindowsDoctorTest {
         boolean npcap = true;
         WindowsDoctor.Settings settings = new WindowsDoctor.Settings(false, 3);
         OsException settingsFailure;
+        boolean lockDirectoryExists = true;
+        TakeoverException lockRefusal;
+        final List<Path> lockDirectoriesAsked = new ArrayList<>();
 
         FakeHost(RecordingNetworkOs os) {
             this.os = os;
@@ -191,6 +215,20 @@ class WindowsDoctorTest {
                 throw settingsFailure;
             }
             return settings;
+        }
+
+        @Override
+        public Path defaultLockDirectory() {
+            return Path.of("C:\\ProgramData\\vipctl");
+        }
+
+        @Override
+        public boolean lockDirectoryExists(Path directory) throws TakeoverException {
+            lockDirectoriesAsked.add(directory);
+            if (lockRefusal != null) {
+                throw lockRefusal;
+            }
+            return lockDirectoryExists;
         }
     }
 }

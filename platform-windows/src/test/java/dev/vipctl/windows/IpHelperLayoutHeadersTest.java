@@ -116,6 +116,11 @@ class IpHelperLayoutHeadersTest {
             constant("ERROR_OBJECT_ALREADY_EXISTS", IpHelper.class, "ERROR_OBJECT_ALREADY_EXISTS"),
             constant("ERROR_BUFFER_OVERFLOW", IpHelperJna.class, "ERROR_BUFFER_OVERFLOW"),
             constant("ERROR_BAD_NET_NAME", IpHelper.class, "ERROR_BAD_NET_NAME"),
+            constant("ERROR_INSUFFICIENT_BUFFER", WellKnownAccounts.class, "ERROR_INSUFFICIENT_BUFFER"),
+            constant("SID_REVISION", WellKnownAccounts.class, "SID_REVISION"),
+            constant("SECURITY_BUILTIN_DOMAIN_RID", WellKnownAccounts.class, "SECURITY_BUILTIN_DOMAIN_RID"),
+            constant("DOMAIN_ALIAS_RID_ADMINS", WellKnownAccounts.class, "DOMAIN_ALIAS_RID_ADMINS"),
+            constant("SECURITY_LOCAL_SYSTEM_RID", WellKnownAccounts.class, "SECURITY_LOCAL_SYSTEM_RID"),
             constant("IP_ADAPTER_DHCP_ENABLED", WindowsDiagnostics.class, "IP_ADAPTER_DHCP_ENABLED"),
             constant("MAX_PATH", Npcap.class, "MAX_PATH"),
             constant("GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER", IpHelperJna.class,
@@ -150,7 +155,8 @@ class IpHelperLayoutHeadersTest {
             "WindowsNetworkOs.DAD_POLL_MILLIS",            // vipctl's own timing
             "WindowsNetworkOs.DAD_POLLS",
             "SendArp.MAC_BUFFER",                          // SendARP's page: its example's buffer, two ULONGs
-            "SendArp.ETHERNET_ADDRESS_LENGTH");            // the length of an Ethernet MAC, not a header's name
+            "SendArp.ETHERNET_ADDRESS_LENGTH",
+            "WellKnownAccounts.SECURITY_NT_AUTHORITY");    // winnt.h defines it as an initializer, {0,0,0,0,0,5}            // the length of an Ethernet MAC, not a header's name
 
     @Test
     void x64LayoutAndConstantsAreTheHeadersOnes(@TempDir Path directory) throws Exception {

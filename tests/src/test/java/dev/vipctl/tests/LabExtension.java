@@ -69,7 +69,7 @@ final class LabExtension implements BeforeAllCallback, AfterEachCallback, AfterA
         String link = host.run("readlink", "/proc/self/ns/net").trim(); // net:[4026532177]
         assertTrue(link.matches("net:\\[\\d+\\]"), link);
         String inode = link.substring("net:[".length(), link.length() - 1);
-        return VipLock.DEFAULT_DIRECTORY.resolve("vip-" + address + "-net" + inode + ".lock");
+        return VipLock.LINUX_DIRECTORY.resolve("vip-" + address + "-net" + inode + ".lock");
     }
 
     /** The VIP on neither host, in any copy (/24 or /32, however many), and no neighbour entry for it on the client. */

@@ -7,6 +7,7 @@ import dev.vipctl.agent.Outcome;
 import dev.vipctl.agent.Platforms;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
+import dev.vipctl.agent.ThisOs;
 import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.Timings;
 import dev.vipctl.agent.arp.ArpChecks;
@@ -77,14 +78,15 @@ public final class Main {
     /**
      * JNA's start-up (its native library, then libc's bindings: about 25 ms in a cold JVM) on the second core while
      * this thread parses the command line and takes the lock; the first native call then finds it done. A daemon
-     * thread: a command that needs no native call exits without waiting for it.
+     * thread: a command that needs no native call exits without waiting for it. On Windows only JNA itself: vipctl
+     * calls no C library there.
      */
     private static void loadNativeBindingsInTheBackground() {
         Thread loader = new Thread("vipctl-load-native") {
             @Override
             public void run() {
                 try {
-                    Class.forName(LibC.class.getName());
+                    Class.forName(ThisOs.isWindows() ? "com.sun.jna.Native" : LibC.class.getName());
                 } catch (ClassNotFoundException | LinkageError e) {
                     // The first native call fails the same way on the main thread and reports it there.
                 }
@@ -155,6 +157,10 @@ public final class Main {
             return doctor(settings, log);
         }
         if (settings.command == Settings.Command.AGENT) {
+            if (ThisOs.isWindows()) {
+                err.println("vipctl agent: the resident agent runs on Linux only; on Windows 'up' and 'down' run in a process of their own");
+                return ExitCode.UNSUPPORTED_OS.code();
+            }
             return ResidentAgent.run(settings, out, err);
         }
         timings.mark("validate");
@@ -313,7 +319,9 @@ public final class Main {
                 TakeoverEngine.WirePlan plan = new TakeoverEngine.WirePlan(settings.vip.address(), settings.profile, settings.checks, host.arpLinks());
                 try (TakeoverEngine engine = TakeoverEngine.start(host.open(), settings.interfaceName, plan)) {
                     timings.mark("startup");
-                    engine.up(new InterfaceAddress(settings.vip.address(), settings.vip.prefixLength(), settings.label), outcome, timings);
+                    // No label on Windows, which keeps none.
+                    String label = settings.label == null ? "" : settings.label;
+                    engine.up(new InterfaceAddress(settings.vip.address(), settings.vip.prefixLength(), label), outcome, timings);
                 }
                 break;
             case PROBE:

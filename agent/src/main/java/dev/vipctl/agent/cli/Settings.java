@@ -4,6 +4,7 @@ import dev.vipctl.agent.ExitCode;
 import dev.vipctl.agent.IoErrors;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
+import dev.vipctl.agent.ThisOs;
 import dev.vipctl.agent.Vip;
 import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.WireChecks;
@@ -117,7 +118,8 @@ public final class Settings {
             .addOption(Option.builder().longOpt(VIP).hasArg().argName("A.B.C.D[/P]")
                     .desc("the virtual IP; 'up' and 'down' need the prefix length, 'status' and 'probe' do not").get())
             .addOption(Option.builder().longOpt(LABEL).hasArg().argName("IF:tag")
-                    .desc("up: sub-interface label, at most 15 characters (default IF:1, like 'ifconfig eth0:1')").get())
+                    .desc("up: sub-interface label, at most 15 characters (default IF:1, like 'ifconfig eth0:1'); Linux only:"
+                            + " Windows keeps no labels, refuses --label and adds the VIP without one").get())
             .addOption(Option.builder().longOpt(GARP_COUNT).hasArg().argName("N")
                     .desc("up: gratuitous ARP rounds, 0-100; 0 announces nothing (default " + AnnouncementProfile.DEFAULT.count() + ")").get())
             .addOption(Option.builder().longOpt(GARP_INTERVAL).hasArg().argName("MS")
@@ -148,7 +150,8 @@ public final class Settings {
                     .desc("up, down: wait at most this long for another vipctl working on the same VIP, 0-" + MAX_LOCK_TIMEOUT_MILLIS
                             + " (default " + DEFAULT_LOCK_TIMEOUT_MILLIS + "); then exit " + ExitCode.LOCK_TIMEOUT.code()).get())
             .addOption(Option.builder().longOpt(LOCK_DIR).hasArg().argName("DIR")
-                    .desc("up, down: directory of the per-VIP lock files (default " + VipLock.DEFAULT_DIRECTORY + ")").get())
+                    .desc("up, down: directory of the per-VIP lock files (default " + VipLock.LINUX_DIRECTORY + "; on Windows"
+                            + " %ProgramData%\\vipctl, which must be Administrators' or SYSTEM's)").get())
             .addOption(Option.builder().longOpt(AGENT_DIR).hasArg().argName("DIR")
                     .desc("agent: directory of its request FIFO, where the launcher finds it (default " + DEFAULT_AGENT_DIRECTORY
                             + ", or $VIPCTL_AGENT_DIR)").get())
@@ -297,8 +300,7 @@ public final class Settings {
         }
         switch (command) {
             case UP:
-                String labelText = values.get(LABEL);
-                label = labelText == null ? Vip.defaultLabel(interfaceName) : Vip.checkLabel(labelText, interfaceName);
+                label = label(values, interfaceName);
                 AnnouncementProfile defaults = AnnouncementProfile.DEFAULT;
                 profile = new AnnouncementProfile(
                         values.integer(GARP_COUNT, defaults.count(), 0, AnnouncementProfile.MAX_COUNT),
@@ -423,10 +425,24 @@ public final class Settings {
         return peer;
     }
 
+    /** The label 'up' gives the VIP; null on Windows, which keeps none (checked here, before anything is looked at). */
+    private static String label(Values values, String interfaceName) throws TakeoverException {
+        String labelText = values.get(LABEL);
+        if (ThisOs.isWindows()) {
+            if (labelText != null) {
+                throw bad(values.source(LABEL) + " " + labelText + ": Windows keeps no address labels; drop it, and 'up' adds"
+                        + " the VIP without one");
+            }
+            return null;
+        }
+        return labelText == null ? Vip.defaultLabel(interfaceName) : Vip.checkLabel(labelText, interfaceName);
+    }
+
+    /** The operator's --lock-dir, or null for the OS's default ({@link VipLock#acquire} finds it). */
     private static Path lockDirectory(Values values) throws TakeoverException {
         String text = values.get(LOCK_DIR);
         if (text == null) {
-            return VipLock.DEFAULT_DIRECTORY;
+            return null;
         }
         Path path = Path.of(text);
         if (!path.isAbsolute()) {
@@ -524,14 +540,33 @@ public final class Settings {
         return allowed;
     }
 
-    /** Linux interface names: 1-15 characters (IFNAMSIZ 16 with the NUL), no '/', ':' or white space (net/core/dev.c dev_valid_name). */
+    /**
+     * Linux interface names: 1-15 characters (IFNAMSIZ 16 with the NUL), no '/', ':' or white space (net/core/dev.c
+     * dev_valid_name). Windows names an interface by its alias, which may hold spaces ("Local Area Connection").
+     */
     static String checkInterfaceName(String name) throws TakeoverException {
+        if (ThisOs.isWindows()) {
+            return checkInterfaceAlias(name);
+        }
         if (name.isEmpty() || name.length() > 15 || ".".equals(name) || "..".equals(name)
                 || hasForbiddenCharacter(name)) {
             throw bad("--interface '" + name + "' is not an interface name (1-15 characters, no '/', ':' or spaces;"
                     + " a VIP's label like eth0:1 goes in --label)");
         }
         return name;
+    }
+
+    /** ifdef.h IF_MAX_STRING_SIZE 256: the longest alias, in UTF-16 units, without its NUL. */
+    private static final int MAX_ALIAS_LENGTH = 256;
+
+    /** A Windows interface alias: 1-256 characters, none of them a control character, no space at either end. */
+    private static String checkInterfaceAlias(String alias) throws TakeoverException {
+        boolean control = alias.chars().anyMatch(Character::isISOControl);
+        if (alias.isEmpty() || alias.length() > MAX_ALIAS_LENGTH || control || !alias.equals(alias.strip())) {
+            throw bad("--interface '" + alias + "' is not an interface alias (1-" + MAX_ALIAS_LENGTH + " characters, no control"
+                    + " characters, no space at either end; Get-NetAdapter lists them, e.g. Ethernet)");
+        }
+        return alias;
     }
 
     private static boolean hasForbiddenCharacter(String name) {

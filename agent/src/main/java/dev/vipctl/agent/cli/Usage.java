@@ -47,7 +47,7 @@ public final class Usage {
         commands.put("status", "is it configured here (prefix, label, flags)?");
         commands.put("probe", "who answers for it on the segment right now (MACs, times)?");
         commands.put("doctor", "privileges, the ARP socket, the link, sysctls: what would stop up");
-        commands.put("agent", "stay resident: the launcher hands it up and down, no JVM start");
+        commands.put("agent", "stay resident (Linux only): the launcher hands it up and down, no JVM start");
         commands.put("cache", "(launcher) build this Java runtime's start-up cache");
         commands.put("demo", "move a VIP between two hosts in a throwaway lab");
         commands.put("bench", "time up and down, the hand-over, the old ways, endurance and scale");

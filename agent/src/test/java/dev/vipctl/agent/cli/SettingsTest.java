@@ -3,7 +3,6 @@ package dev.vipctl.agent.cli;
 import dev.vipctl.agent.ExitCode;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Vip;
-import dev.vipctl.agent.VipLock;
 import dev.vipctl.agent.WireChecks;
 import dev.vipctl.agent.arp.GarpMode;
 import org.junit.jupiter.api.Test;
@@ -87,7 +86,7 @@ class SettingsTest {
         assertEquals(WireChecks.DEFAULT_RELEASE_WAIT_MILLIS, settings.checks.releaseWaitMillis());
         assertNull(settings.checks.verifyPeer());
         assertEquals(0, settings.checks.defendMillis());
-        assertEquals(VipLock.DEFAULT_DIRECTORY, settings.lockDirectory);
+        assertNull(settings.lockDirectory, "the OS's default, which VipLock finds");
     }
 
     @Test
