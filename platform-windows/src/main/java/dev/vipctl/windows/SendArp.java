@@ -24,12 +24,9 @@ public final class SendArp {
         this.ipHelper = ipHelper;
     }
 
-    /**
-     * SendARP through iphlpapi.dll. SendARP takes scalars and a byte buffer, no structure, so the layout IpHelperJna
-     * holds for its other calls plays no part here.
-     */
+    /** SendARP through iphlpapi.dll. */
     public static SendArp overIphlpapi() {
-        return new SendArp(new IpHelperJna(IpHelperLayout.X64));
+        return new SendArp(new IpHelperJna(WindowsNetworking.layoutOfThisJvm()));
     }
 
     /**

@@ -44,25 +44,8 @@ public final class WindowsDiagnostics {
 
     /** Over iphlpapi.dll, with the layout of this JVM's architecture. */
     public static WindowsDiagnostics forThisJvm() {
-        IpHelperLayout layout = layoutOf(System.getProperty("os.arch", ""));
+        IpHelperLayout layout = WindowsNetworking.layoutOfThisJvm();
         return new WindowsDiagnostics(new IpHelperJna(layout), layout);
-    }
-
-    /** The layout for an {@code os.arch}: a 32-bit JVM is x86 also on 64-bit Windows. */
-    static IpHelperLayout layoutOf(String osArch) {
-        switch (osArch) {
-            case "amd64":
-            case "x86_64":
-                return IpHelperLayout.X64;
-            case "x86":
-            case "i386":
-            case "i686":
-                return IpHelperLayout.X86;
-            case "aarch64":
-                return IpHelperLayout.ARM64;
-            default:
-                throw new IllegalStateException("no IP Helper layout for the architecture " + osArch);
-        }
     }
 
     /** The interfaces and their addresses, as vipctl up sees them. */

@@ -39,6 +39,20 @@ public final class WindowsNetworking {
         }
     }
 
+    /** The layout for {@code osArch}; throws IllegalArgumentException for one {@link #knowsArchitecture} does not know. */
+    static IpHelperLayout requireLayout(String osArch) {
+        IpHelperLayout layout = layout(osArch);
+        if (layout == null) {
+            throw new IllegalArgumentException("no IP Helper structure layout for os.arch " + osArch);
+        }
+        return layout;
+    }
+
+    /** The layout of this JVM's {@code os.arch}, as {@link #requireLayout}. */
+    static IpHelperLayout layoutOfThisJvm() {
+        return requireLayout(System.getProperty("os.arch", ""));
+    }
+
     /** Whether vipctl knows the IP Helper structures' layout on this {@code os.arch}. */
     public static boolean knowsArchitecture(String osArch) {
         return layout(osArch) != null;
@@ -61,10 +75,7 @@ public final class WindowsNetworking {
      * @throws LinkageError as {@link #loadIpHelper}
      */
     public static NetworkOs open(String osArch) {
-        IpHelperLayout layout = layout(osArch);
-        if (layout == null) {
-            throw new IllegalArgumentException("no IP Helper structure layout for os.arch " + osArch);
-        }
+        IpHelperLayout layout = requireLayout(osArch);
         loadIpHelper();
         return new WindowsNetworkOs(new IpHelperJna(layout), layout, Thread::sleep);
     }

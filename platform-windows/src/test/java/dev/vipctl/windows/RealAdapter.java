@@ -56,25 +56,7 @@ final class RealAdapter {
         if (!TEST_BLOCK.inIpv4Subnet(vip, TEST_BLOCK_PREFIX)) {
             throw new IllegalArgumentException(VIP_VARIABLE + "=" + vip + " is outside 198.18.0.0/15, the only block these tests use");
         }
-        return new RealAdapter(alias, vip, layoutOf(System.getProperty("os.arch")));
-    }
-
-    /** The layout for the JVM's {@code os.arch}: what a 64-bit, 32-bit or ARM64 JVM on Windows reports. */
-    static IpHelperLayout layoutOf(String osArch) {
-        switch (osArch) {
-            case "amd64":
-            case "x86_64":
-                return IpHelperLayout.X64;
-            case "x86":
-            case "i386":
-            case "i686":
-                return IpHelperLayout.X86;
-            case "aarch64":
-            case "arm64":
-                return IpHelperLayout.ARM64;
-            default:
-                throw new IllegalArgumentException("no IP Helper layout for os.arch " + osArch);
-        }
+        return new RealAdapter(alias, vip, WindowsNetworking.layoutOfThisJvm());
     }
 
     IpHelperJna ipHelper() {

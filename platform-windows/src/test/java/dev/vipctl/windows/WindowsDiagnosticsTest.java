@@ -80,12 +80,4 @@ class WindowsDiagnosticsTest {
         OsException gone = assertThrows(OsException.class, () -> diagnostics(ipHelper, true).settings("Ethernet"));
         assertEquals(OsException.Reason.NO_SUCH_INTERFACE, gone.reason());
     }
-
-    @Test
-    void theLayoutFollowsTheJvmsArchitecture() {
-        assertEquals(IpHelperLayout.X64, WindowsDiagnostics.layoutOf("amd64"));
-        assertEquals(IpHelperLayout.X86, WindowsDiagnostics.layoutOf("x86"));
-        assertEquals(IpHelperLayout.ARM64, WindowsDiagnostics.layoutOf("aarch64"));
-        assertThrows(IllegalStateException.class, () -> WindowsDiagnostics.layoutOf("ppc64le"));
-    }
 }
