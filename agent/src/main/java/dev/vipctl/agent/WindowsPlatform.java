@@ -6,8 +6,9 @@ import dev.vipctl.windows.WindowsNetworking;
 import dev.vipctl.windows.WindowsPrivileges;
 
 /**
- * {@link Platforms}' Windows branch: the only agent class that names platform-windows, so that its classes load on
- * Windows alone (docs/windows.md#how-vipctl-picks-windows).
+ * {@link Platforms}' Windows branch. It and the other agent classes that name platform-windows (WindowsArpLinks,
+ * WindowsDoctor, WindowsDoctorHost, WindowsVipLock) are reached only from a Windows branch, so that platform-windows
+ * loads on Windows alone (docs/windows.md#how-vipctl-picks-windows; OsChoiceLauncherTest watches the class loading).
  */
 final class WindowsPlatform {
     private WindowsPlatform() {

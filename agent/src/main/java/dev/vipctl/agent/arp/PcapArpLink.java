@@ -1,5 +1,6 @@
 package dev.vipctl.agent.arp;
 
+import dev.vipctl.agent.ThisOs;
 import org.pcap4j.core.BpfProgram.BpfCompileMode;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
@@ -114,8 +115,8 @@ public final class PcapArpLink implements ArpLink {
         }
         // JNA's message goes on to list every directory and jar it searched: its first line says enough.
         String firstLine = String.valueOf(e.getMessage()).split("\n", 2)[0];
-        return new IOException("cannot load libpcap, which gratuitous ARP needs (" + firstLine + "): "
-                + "install it (Debian/Ubuntu: apt-get install libpcap0.8; RHEL/SUSE: libpcap)", e);
+        return new IOException("cannot load libpcap, which gratuitous ARP needs (" + firstLine + "): " + (ThisOs.isWindows()
+                ? "reinstall Npcap (https://npcap.com)" : "install it (Debian/Ubuntu: apt-get install libpcap0.8; RHEL/SUSE: libpcap)"), e);
     }
 
     @Override
@@ -174,7 +175,8 @@ public final class PcapArpLink implements ArpLink {
         // Open failures come with a pcap_activate() code; send and receive failures only with a text: the OS's
         // strerror, or libpcap's own words for an interface that went away.
         if (code == PCAP_ERROR_PERM_DENIED || detail.contains("not permitted") || detail.contains("ermission denied")) {
-            fix = "run as root, or give the java binary CAP_NET_RAW (setcap cap_net_raw+ep, or systemd AmbientCapabilities=CAP_NET_RAW)";
+            fix = ThisOs.isWindows() ? "run from an elevated prompt: Npcap may have been installed to let only Administrators capture"
+                    : "run as root, or give the java binary CAP_NET_RAW (setcap cap_net_raw+ep, or systemd AmbientCapabilities=CAP_NET_RAW)";
         } else if (code == PCAP_ERROR_NO_SUCH_DEVICE || detail.contains("No such device") || detail.contains("interface disappeared")) {
             fix = "interface " + interfaceName + " does not exist (any more); check the interface name";
         } else if (code == PCAP_ERROR_IFACE_NOT_UP || detail.contains("Network is down")) {
