@@ -26,6 +26,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,12 +54,27 @@ final class WindowsVipLock implements VipLock {
     static final class Trust {
         final Set<UserPrincipal> owners;
         private final DirectoryCreator creator;
+        private final AclReader acl;
 
-        Trust(Set<UserPrincipal> owners, DirectoryCreator creator) {
+        Trust(Set<UserPrincipal> owners, DirectoryCreator creator, AclReader acl) {
             this.owners = owners;
             this.creator = creator;
+            this.acl = acl;
         }
     }
+
+    /** Reads a directory's ACL (on Windows its DACL, through AclFileAttributeView). */
+    interface AclReader {
+        List<AclEntry> read(Path directory) throws IOException;
+    }
+
+    /**
+     * What lets a principal change a directory's contents or who may: add a file or a subdirectory, delete what is in
+     * it, or rewrite its ACL or owner.
+     */
+    private static final Set<AclEntryPermission> CHANGES_THE_DIRECTORY = EnumSet.of(AclEntryPermission.ADD_FILE,
+            AclEntryPermission.ADD_SUBDIRECTORY, AclEntryPermission.DELETE_CHILD, AclEntryPermission.DELETE,
+            AclEntryPermission.WRITE_ACL, AclEntryPermission.WRITE_OWNER);
 
     /** Creates the lock directory, and makes it the trusted owners' alone; it does not exist before. */
     interface DirectoryCreator {
@@ -201,7 +217,35 @@ final class WindowsVipLock implements VipLock {
             throw untrusted(directory, "its owner is " + owner.getName() + ", not one of " + names(trust.owners)
                     + ": another user may have created it to control vipctl's locks");
         }
+        List<AclEntry> acl;
+        try {
+            acl = trust.acl.read(directory);
+        } catch (IOException e) {
+            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot read the permissions of the lock directory " + directory
+                    + ": " + IoErrors.describe(e), e);
+        }
+        Set<String> others = othersWhoMayChange(acl, trust.owners);
+        if (!others.isEmpty()) {
+            throw untrusted(directory, String.join(", ", others) + " may also create or remove files in it (an ACL inherited from"
+                    + " its parent, for one): they could hold a VIP's lock; make it Administrators' and SYSTEM's alone:"
+                    + " icacls \"" + directory + "\" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F");
+        }
         return true;
+    }
+
+    /**
+     * The principals other than {@code owners} that an ACL allows to change the directory itself. An entry that is
+     * only inherited by what is created inside (INHERIT_ONLY, as %ProgramData%'s CREATOR OWNER) does not apply to it.
+     */
+    static Set<String> othersWhoMayChange(List<AclEntry> acl, Set<UserPrincipal> owners) {
+        Set<String> others = new LinkedHashSet<>();
+        for (AclEntry entry : acl) {
+            if (entry.type() == AclEntryType.ALLOW && !entry.flags().contains(AclEntryFlag.INHERIT_ONLY)
+                    && !owners.contains(entry.principal()) && !Collections.disjoint(entry.permissions(), CHANGES_THE_DIRECTORY)) {
+                others.add(entry.principal().getName());
+            }
+        }
+        return others;
     }
 
     /**
@@ -268,7 +312,7 @@ final class WindowsVipLock implements VipLock {
             // The ACL given at creation is merged with what %ProgramData% passes on (Users may create files);
             // setting it again replaces it.
             view.setAcl(acl);
-        });
+        }, directory -> Files.getFileAttributeView(directory, AclFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).getAcl());
     }
 
     /** Full control for each principal, passed on to the files and folders in the directory; nobody else. */

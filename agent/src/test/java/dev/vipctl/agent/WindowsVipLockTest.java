@@ -35,9 +35,35 @@ class WindowsVipLockTest {
     @TempDir
     Path directory;
 
-    private static WindowsVipLock.Trust trusting(UserPrincipal owner) {
+    /** What the directory's ACL says; Linux's file system has none to read, so the test gives it. */
+    private List<AclEntry> acl = List.of();
+
+    private WindowsVipLock.Trust trusting(UserPrincipal owner) {
         return new WindowsVipLock.Trust(Set.of(owner), created -> Files.createDirectory(created,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))), read -> acl);
+    }
+
+    private static AclEntry allow(UserPrincipal principal, AclEntryPermission permission, AclEntryFlag... flags) {
+        return AclEntry.newBuilder().setType(AclEntryType.ALLOW).setPrincipal(principal).setPermissions(permission)
+                .setFlags(flags).build();
+    }
+
+    @Test
+    void aDirectoryWhoseAclLetsAnotherUserAddFilesIsRefusedWithTheFix() throws Exception {
+        assumeRoot();
+        Path locks = Files.createDirectory(directory.resolve("vipctl"));
+        UserPrincipal nobody = USERS.lookupPrincipalByName("nobody");
+        // %ProgramData%'s own: Users may add files and subfolders; CREATOR OWNER's full control is inherit-only.
+        acl = List.of(allow(root(), AclEntryPermission.ADD_FILE), allow(nobody, AclEntryPermission.READ_DATA),
+                allow(nobody, AclEntryPermission.ADD_FILE, AclEntryFlag.INHERIT_ONLY, AclEntryFlag.FILE_INHERIT));
+        WindowsVipLock.acquire(locks, VIP, 0, trusting(root())).close();
+
+        acl = List.of(allow(root(), AclEntryPermission.ADD_FILE), allow(nobody, AclEntryPermission.ADD_SUBDIRECTORY,
+                AclEntryFlag.DIRECTORY_INHERIT));
+        TakeoverException refused = assertThrows(TakeoverException.class, () -> WindowsVipLock.acquire(locks, VIP, 0, trusting(root())));
+        assertEquals(ExitCode.BAD_INPUT, refused.exitCode());
+        assertTrue(refused.getMessage().contains("nobody may also create or remove files in it"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("icacls \"" + locks + "\" /inheritance:r"), refused.getMessage());
     }
 
     private static UserPrincipal root() throws IOException {

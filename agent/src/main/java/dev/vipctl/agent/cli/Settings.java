@@ -114,7 +114,8 @@ public final class Settings {
     static final int MAX_SCALE = 10_000;
 
     static final Options OPTIONS = new Options()
-            .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF").desc("network interface, e.g. eth0").get())
+            .addOption(Option.builder("i").longOpt(INTERFACE).hasArg().argName("IF")
+                    .desc("network interface: its name on Linux (eth0), its alias on Windows (Ethernet, \"Local Area Connection\")").get())
             .addOption(Option.builder().longOpt(VIP).hasArg().argName("A.B.C.D[/P]")
                     .desc("the virtual IP; 'up' and 'down' need the prefix length, 'status' and 'probe' do not").get())
             .addOption(Option.builder().longOpt(LABEL).hasArg().argName("IF:tag")
@@ -143,7 +144,8 @@ public final class Settings {
                             + " no answer: exit " + ExitCode.PEER_SILENT.code()).get())
             .addOption(Option.builder().longOpt(DEFEND).hasArg().argName("MS")
                     .desc("up: stay this long after the takeover, answer any other MAC's claim on the VIP with a fresh"
-                            + " announcement (at most once per 10 s) and report it, 0-" + WireChecks.MAX_DEFEND_MILLIS + " (default 0)").get())
+                            + " announcement (at most once per 10 s) and report it, 0-" + WireChecks.MAX_DEFEND_MILLIS + " (default 0);"
+                            + " on Windows it needs Npcap").get())
             .addOption(Option.builder().longOpt(FORCE)
                     .desc("down: remove the address even if it is the interface's own or was not named with its prefix").get())
             .addOption(Option.builder().longOpt(LOCK_TIMEOUT).hasArg().argName("MS")
