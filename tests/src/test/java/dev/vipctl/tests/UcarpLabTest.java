@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,8 @@ class UcarpLabTest {
     private static final Path SCRIPTS = Path.of("..", "integrations", "ucarp").toAbsolutePath().normalize();
     private static final Path VIP_UP = SCRIPTS.resolve("vip-up");
     private static final Path VIP_DOWN = SCRIPTS.resolve("vip-down");
+    /** The scripts find the built vipctl the way an installation's do: on PATH. */
+    private static final String PATH_WITH_VIPCTL = Launcher.PATH.getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     /** Bounds for waiting on a state (ucarp's master-down timer is 3 x advbase plus the skew: about 4 s here). */
     private static final long WAIT_SECONDS = 60;
 
@@ -47,7 +50,6 @@ class UcarpLabTest {
 
     @BeforeEach
     void resetLab() {
-        Tools.require("ucarp", "ucarp");
         LAB.removeVip();
     }
 
@@ -63,6 +65,7 @@ class UcarpLabTest {
 
     @Test
     void theClientFollowsTheMasterWhenItsUcarpIsKilledAndComesBack() throws Exception {
+        Tools.require("ucarp", "ucarp");
         NamespaceLab.Host a = LAB.lab().hostA();
         NamespaceLab.Host b = LAB.lab().hostB();
 
@@ -154,7 +157,7 @@ class UcarpLabTest {
         Path config = dir.resolve("vipctl-" + host.role() + ".properties");
         Files.writeString(config, "garp-count=2\ngarp-interval-ms=50\nlog-file=" + dir.resolve("vipctl-" + host.role() + ".log") + "\n");
         List<String> command = host.command("env",
-                "PATH=" + Launcher.PATH.getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+                "PATH=" + PATH_WITH_VIPCTL,
                 "VIPCTL_UCARP_CONFIG=" + config,
                 "ucarp", "--interface", NamespaceLab.INTERFACE, "--srcip", host.address().toString(),
                 "--vhid", "42", "--pass", "vipctl-lab", "--addr", NamespaceLab.VIP,
@@ -162,7 +165,7 @@ class UcarpLabTest {
                 "--advbase", "1", "--advskew", advskew, "--preempt", "--shutdown");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("ucarp-" + host.role() + ".log").toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         ucarps.add(LAB.killAfterTest(process));
         return process;
     }
@@ -172,7 +175,7 @@ class UcarpLabTest {
         List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(args));
         return Shell.run(host.command(command.toArray(new String[0])),
-                Map.of("PATH", Launcher.PATH.getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+                Map.of("PATH", PATH_WITH_VIPCTL,
                         "VIPCTL_UCARP_CONFIG", oneRoundConfig()), 60);
     }
 
