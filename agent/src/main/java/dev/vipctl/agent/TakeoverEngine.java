@@ -336,7 +336,7 @@ public final class TakeoverEngine implements AutoCloseable {
                     remove(now);
                 }
                 if (existing != null) {
-                    os.add(nic, new InterfaceAddress(existing.address(), existing.prefixLength(), existing.label()));
+                    putBack(existing, outcome);
                 }
                 outcome.action("undone: " + was + " again");
                 undid = true;
@@ -354,6 +354,22 @@ public final class TakeoverEngine implements AutoCloseable {
         }
         return new TakeoverException(failure.exitCode(), failure.getMessage() + (undid ? "; undone: " : "; nothing was changed: ")
                 + vip + " is " + was + ", as before", failure);
+    }
+
+    /**
+     * Adds {@code existing} again. An answer that did not come (the kernel carries a request out while it is sent) or an
+     * address already there is left to the read-back that follows, which says whether the VIP is as it was.
+     */
+    private void putBack(InterfaceAddress existing, Outcome outcome) throws OsException {
+        InterfaceAddress again = new InterfaceAddress(existing.address(), existing.prefixLength(), existing.label());
+        try {
+            os.add(nic, again);
+        } catch (OsException e) {
+            if (e.reason() != OsException.Reason.NO_ANSWER && e.reason() != OsException.Reason.ALREADY_EXISTS) {
+                throw e;
+            }
+            outcome.warn("putting " + again + " back: " + e.getMessage() + "; read back to see what is there");
+        }
     }
 
     /** Whether {@code now} is the address {@code before} was (both absent, or the same address, prefix and label). */

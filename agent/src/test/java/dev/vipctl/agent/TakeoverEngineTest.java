@@ -513,6 +513,24 @@ class TakeoverEngineTest {
     }
 
     @Test
+    void aRelabelWhoseUndoLosesItsAnswerReadsBackThatTheOldLabelIsThere() throws Exception {
+        withHostAddress();
+        os.add(os.nic, OLD_LABEL);
+        os.calls.clear();
+        os.fault("add " + VIP, RecordingNetworkOs.Fault.REFUSE);
+        os.fault("add " + OLD_LABEL, RecordingNetworkOs.Fault.LOSE_ANSWER);
+        Outcome outcome = new Outcome();
+        TakeoverException failure = assertThrows(TakeoverException.class, () -> engineForUp(ONE_REQUEST).up(VIP, outcome, timings()));
+
+        assertEquals(ExitCode.OS_REFUSED, failure.exitCode(), "the undo was carried out: " + failure.getMessage());
+        assertTrue(failure.getMessage().endsWith("undone: 198.51.100.100/24 is configured as " + find(OLD_LABEL) + ", as before"),
+                failure.getMessage());
+        assertEquals("eth0:7", find(VIP).label());
+        assertTrue(outcome.warnings().stream().anyMatch(warning -> warning.startsWith("putting 198.51.100.100/24 label eth0:7 back: ")),
+                outcome.warnings().toString());
+    }
+
+    @Test
     void aRelabelThatCannotPutTheOldLabelBackSaysTheVipIsInNeitherState() throws Exception {
         withHostAddress();
         os.add(os.nic, OLD_LABEL);
