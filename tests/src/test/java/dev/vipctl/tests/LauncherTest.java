@@ -4,9 +4,11 @@ import dev.vipctl.lab.NamespaceLab;
 import dev.vipctl.lab.Shell;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -26,6 +28,35 @@ class LauncherTest {
         assertEquals(0, version.exitCode, Launcher.describe(version));
         assertTrue(version.stdout.startsWith("vipctl 0."), version.stdout);
         assertEquals("", version.stderr);
+    }
+
+    /**
+     * The launcher leaves its working directory to find its installation and comes back through a descriptor: a caller
+     * whose directory it could not reach by name (below a root-only directory) still runs there, a relative --config is
+     * read where the caller is, and a removed directory, where no JVM can start, is named.
+     */
+    @Test
+    void theCallersWorkingDirectoryIsKeptOrNamed(@TempDir Path dir) throws Exception {
+        Launcher.assertPackaged();
+        Root.assumeRoot();
+        Path open = Files.createDirectories(dir.resolve("private/open"));
+        Files.setPosixFilePermissions(dir.resolve("private"), PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Shell.Result unreachable = Shell.run(List.of("env", "-C", open.toString(), "setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups", Launcher.PATH.toString(), "--version"));
+        assertEquals(0, unreachable.exitCode, Launcher.describe(unreachable));
+        assertTrue(unreachable.stdout.startsWith("vipctl 0."), unreachable.stdout);
+
+        Files.writeString(open.resolve("relative.properties"), "no-such-key=1\n");
+        Shell.Result config = Shell.run(List.of("env", "-C", open.toString(), Launcher.PATH.toString(), "status", "--config",
+                "relative.properties"));
+        assertEquals(2, config.exitCode, Launcher.describe(config));
+        assertTrue(config.stderr.contains("no-such-key"), "read from the caller's directory: " + config.stderr);
+
+        Shell.Result removed = Shell.run(List.of("bash", "-c", "mkdir \"$1\" && cd \"$1\" && rmdir \"$1\" && exec \"$2\" --version",
+                "-", dir.resolve("removed").toString(), Launcher.PATH.toString()));
+        assertEquals(2, removed.exitCode, Launcher.describe(removed));
+        assertTrue(removed.stderr.contains("the working directory no longer exists"), removed.stderr);
     }
 
     @Test
