@@ -7,21 +7,30 @@ package dev.vipctl.windows;
  * them by the compilers' layout rules (docs/windows.md#layout-rules-per-architecture).
  */
 final class IpHelperLayout {
+    /** 64-bit x86, as compiled by MSVC and x86_64-w64-mingw32-gcc. */
+    static final IpHelperLayout X64 = sixtyFourBit("x64");
+
     /**
-     * 64-bit x86, as compiled by MSVC and x86_64-w64-mingw32-gcc. Each group lists one structure's numbers in the order
-     * of the fields below it.
+     * 64-bit ARM: x64's layout. The SDK declares these structures without any architecture condition, and ARM64 has the
+     * same type sizes (LLP64) and the same rule, a member aligned to its own size up to 8 (default packing /Zp8), so
+     * no member moves (docs/windows.md#layout-rules-per-architecture).
      */
-    static final IpHelperLayout X64 = new IpHelperLayout("x64",
-            new int[] {8, 8},                                     // NET_LUID: size, alignment
-            new int[] {16, 0, 2, 4, 8},                           // SOCKADDR_IN
-            new int[] {28, 0, 2, 4, 8, 24},                       // SOCKADDR_IN6
-            new int[] {28, 4, 0},                                 // SOCKADDR_INET
-            new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72}, // MIB_UNICASTIPADDRESS_ROW
-            new int[] {0, 8},                                     // MIB_UNICASTIPADDRESS_TABLE
-            8,                                                    // a pointer
-            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224}, // IP_ADAPTER_ADDRESSES_LH
-            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},    // MIB_IPNET_ROW2
-            new int[] {168, 0, 8, 16, 56});                       // MIB_IPINTERFACE_ROW
+    static final IpHelperLayout ARM64 = sixtyFourBit("arm64");
+
+    /** The numbers of both 64-bit architectures. Each group lists one structure's numbers in the order of its fields below. */
+    private static IpHelperLayout sixtyFourBit(String architecture) {
+        return new IpHelperLayout(architecture,
+                new int[] {8, 8},                                     // NET_LUID: size, alignment
+                new int[] {16, 0, 2, 4, 8},                           // SOCKADDR_IN
+                new int[] {28, 0, 2, 4, 8, 24},                       // SOCKADDR_IN6
+                new int[] {28, 4, 0},                                 // SOCKADDR_INET
+                new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72}, // MIB_UNICASTIPADDRESS_ROW
+                new int[] {0, 8},                                     // MIB_UNICASTIPADDRESS_TABLE
+                8,                                                    // a pointer
+                new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224}, // IP_ADAPTER_ADDRESSES_LH
+                new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},    // MIB_IPNET_ROW2
+                new int[] {168, 0, 8, 16, 56});                       // MIB_IPINTERFACE_ROW
+    }
 
     /**
      * 32-bit x86, as compiled by MSVC and i686-w64-mingw32-gcc: up to the table, the same numbers as x64, because none
@@ -38,23 +47,6 @@ final class IpHelperLayout {
             new int[] {0, 8},
             4,
             new int[] {376, 0, 4, 8, 12, 40, 44, 52, 56, 64, 68, 176},
-            new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},
-            new int[] {168, 0, 8, 16, 56});
-
-    /**
-     * 64-bit ARM: x64's layout. The SDK declares these structures without any architecture condition, and ARM64 has the
-     * same type sizes (LLP64) and the same rule, a member aligned to its own size up to 8 (default packing /Zp8), so
-     * no member moves (docs/windows.md#layout-rules-per-architecture).
-     */
-    static final IpHelperLayout ARM64 = new IpHelperLayout("arm64",
-            new int[] {8, 8},
-            new int[] {16, 0, 2, 4, 8},
-            new int[] {28, 0, 2, 4, 8, 24},
-            new int[] {28, 4, 0},
-            new int[] {80, 8, 0, 32, 40, 44, 48, 52, 56, 60, 61, 64, 68, 72},
-            new int[] {0, 8},
-            8,
-            new int[] {448, 0, 4, 8, 16, 72, 80, 88, 92, 100, 104, 224},
             new int[] {88, 8, 0, 28, 32, 40, 72, 76, 80, 84},
             new int[] {168, 0, 8, 16, 56});
 
