@@ -66,7 +66,7 @@ class KeepalivedLabTest {
             assertFalse(reader.contains("\""), "keepalived splits the quoted script line at blanks only: " + reader);
             String shipped = Files.readString(INTEGRATION.resolve("keepalived.conf"));
             String adapted = replace(shipped, "vrrp_notify_fifo /run/vipctl-keepalived.fifo", "vrrp_notify_fifo " + dir.resolve(configId + ".fifo"));
-            adapted = replace(adapted, "\"/usr/local/sbin/vipctl-keepalived-notify VI_1 /etc/vipctl/vi_1.properties\"", "\"" + reader + "\"");
+            adapted = replace(adapted, "\"/usr/libexec/vipctl/vipctl-keepalived-notify VI_1 /etc/vipctl/vi_1.properties\"", "\"" + reader + "\"");
             Files.writeString(conf, adapted);
         }
 
