@@ -1,7 +1,6 @@
 package dev.vipctl.tests;
 
 import dev.vipctl.lab.Shell;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,7 +151,7 @@ class DebianPackageTest {
 
     @Test
     void lintianFindsNoErrorOrWarning() {
-        Assumptions.assumeTrue(Shell.onPath("lintian"), "skipped: lintian is not installed (apt-get install lintian; CI has it)");
+        Tools.require("lintian", "lintian");
         Shell.Result lintian = Shell.run(List.of("lintian", "--fail-on", "error,warning", DebianPackage.PATH.toString()), 300);
         assertEquals(0, lintian.exitCode, Launcher.describe(lintian));
         assertFalse(lintian.stdout.contains("unused-override"), "every override still applies: " + lintian.stdout);
