@@ -31,7 +31,7 @@ public final class Errno {
     /** asm-generic/errno.h */
     public static final int ENETDOWN = 100;
 
-    /** The names an rtnetlink, socket, file or setns call can plausibly report (asm-generic/errno-base.h, errno.h). */
+    /** The names an rtnetlink, socket, file or setns call (or a datagram to systemd) can plausibly report (asm-generic/errno-base.h, errno.h). */
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             entry(EPERM, "EPERM"),
             entry(ENOENT, "ENOENT"),
@@ -59,7 +59,8 @@ public final class Errno {
             entry(98, "EADDRINUSE"),
             entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),
             entry(ENETDOWN, "ENETDOWN"),
-            entry(105, "ENOBUFS"));
+            entry(105, "ENOBUFS"),
+            entry(111, "ECONNREFUSED"));
 
     private Errno() {
     }

@@ -66,6 +66,8 @@ final class AgentChannels implements AutoCloseable {
     /** Pools for group members; more are refused (and logged), so the group cannot make the agent grow without end. */
     static final int MAX_MEMBER_POOLS = 32;
     private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** An idle leader's round: its wait ends for the sweep every {@link #SWEEP_NANOS}; twice that, for a slow sweep. */
+    private static final long LONGEST_IDLE_ROUND_NANOS = 2 * SWEEP_NANOS;
     /**
      * A request answered within this is answered in one write, "accepted" and all (one wake-up of the launcher instead
      * of two); one that runs longer is told "accepted" then, well inside the launcher's accept window.
@@ -120,6 +122,11 @@ final class AgentChannels implements AutoCloseable {
      */
     private final ReentrantLock leadership = new ReentrantLock(true);
     private long lastSweep = System.nanoTime();
+    /**
+     * When a leader last came round its wait for requests, which it does at least every {@link #SWEEP_NANOS}, busy or
+     * idle (requests run outside it): the watchdog's sign that the agent still serves.
+     */
+    private volatile long lastRoundNanos = System.nanoTime();
     private int threads;
     /** Requests committed to and not yet answered; at most {@code threads - 1}. */
     private final AtomicInteger unanswered = new AtomicInteger();
@@ -425,6 +432,16 @@ final class AgentChannels implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the agent still serves: not closed, and a leader came round its wait within {@code nanos}, or within
+     * {@link #LONGEST_IDLE_ROUND_NANOS} if that is longer (a healthy idle agent must not look hung). A leader that hangs
+     * (a system call that never returns, a lock never released), or serving threads that all died, make it false;
+     * requests that run long do not, since they run outside the leader's round.
+     */
+    boolean cameRoundWithin(long nanos) {
+        return !closed && System.nanoTime() - lastRoundNanos < Math.max(nanos, LONGEST_IDLE_ROUND_NANOS);
+    }
+
     /** The pool of {@code uid}'s pairs (before {@link #publish}, in the unpublished directory). */
     Path pool(int uid) {
         return pools.get(uid).directory;
@@ -439,6 +456,7 @@ final class AgentChannels implements AutoCloseable {
             leadership.lock();
             try {
                 next = closed ? null : nextRequest(waiting, polled, buffer);
+                lastRoundNanos = System.nanoTime();
                 // Counted from here until its answer is written (Channel.release), not until its thread is back: a thread
                 // that answered may still wait for a CPU, and its request is done.
                 String busy = next == null ? null : next.channel.count(threads);

@@ -8,6 +8,7 @@ import dev.vipctl.agent.Platforms;
 import dev.vipctl.agent.TakeoverEngine;
 import dev.vipctl.agent.TakeoverException;
 import dev.vipctl.agent.Timings;
+import dev.vipctl.linux.SystemdNotifier;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -90,9 +91,11 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
             err.println("vipctl agent: cannot set up the request channels in " + settings.agentDirectory + ": " + IoErrors.describe(e));
             return ExitCode.INTERNAL_ERROR.code();
         }
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv(), ProcessHandle.current().pid(), agent::line);
         Runtime.getRuntime().addShutdownHook(new Thread("vipctl-agent-stop") {
             @Override
             public void run() {
+                systemd.send("STOPPING=1");
                 channels.close();
                 agent.line("agent stopped after " + agent.served.get() + " request(s)");
             }
@@ -105,6 +108,10 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
             agent.line("agent started: pid " + ProcessHandle.current().pid() + ", interface " + settings.interfaceName + ", warmed up in "
                     + warmUpMillis + " ms, serving through " + channels.home()
                     + (settings.agentGroup == null ? " (root only)" : " (root and group " + settings.agentGroup + ")"));
+            // Type=notify: systemd counts the agent started only now, warm and found by launchers.
+            systemd.send("READY=1\nSTATUS=serving " + settings.interfaceName + ", warmed up in " + warmUpMillis + " ms");
+            long watchdogNanos = TimeUnit.MICROSECONDS.toNanos(systemd.watchdogMicros());
+            systemd.startWatchdog(() -> channels.cameRoundWithin(watchdogNanos));
             channels.awaitStop();
             return ExitCode.OK.code();
         } catch (IOException e) {

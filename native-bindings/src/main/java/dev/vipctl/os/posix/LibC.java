@@ -37,6 +37,9 @@ public final class LibC {
     /** {@code ssize_t recvfrom(int, void *, size_t, int, struct sockaddr *, socklen_t *)} */
     public static native NativeLong recvfrom(int fd, Pointer buffer, NativeLong length, int flags, Pointer address, Pointer addressLength);
 
+    /** {@code ssize_t sendto(int, const void *, size_t, int, const struct sockaddr *, socklen_t)} */
+    public static native NativeLong sendto(int fd, Pointer buffer, NativeLong length, int flags, Pointer address, int addressLength);
+
     /** {@code unsigned int if_nametoindex(const char *)}: 0 (errno ENODEV) when there is no such interface. */
     public static native int if_nametoindex(String interfaceName);
 }
