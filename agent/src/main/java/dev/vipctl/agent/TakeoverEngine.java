@@ -399,8 +399,10 @@ public final class TakeoverEngine implements AutoCloseable {
     }
 
     /**
-     * After the VIP is configured: announce (listening between rounds), then, with probing on, one more probe, the
-     * peer's answer and the defend window. Any other MAC that claims the VIP from our first frame on is a split brain.
+     * After the VIP is configured: announce (listening between rounds), then, with probing on, one more round of
+     * {@value ArpChecks#PROBE_NUM} probes within the probe wait (as the release check's, so that one lost frame does not
+     * hide another holder), the peer's answer and the defend window. Any other MAC that claims the VIP from our first
+     * frame on is a split brain.
      */
     private void watchTheWire(String what, Outcome outcome, Timings timings) throws IOException, InterruptedException {
         Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
@@ -414,7 +416,7 @@ public final class TakeoverEngine implements AutoCloseable {
             timings.mark("announce");
         }
         if (checks.probes()) {
-            for (Claimant answer : arp.probe(millisToNanos(checks.probeWaitMillis())).answers()) {
+            for (Claimant answer : frames.probeRound(millisToNanos(checks.probeWaitMillis())).answers()) {
                 claims.putIfAbsent(answer.mac(), answer);
             }
             timings.mark("wireVerify");

@@ -284,12 +284,14 @@ class TakeoverEngineTest {
         assertEquals(ReleaseCheck.State.FREE, outcome.releaseCheck().state());
         List<ArpPacket> sent = link.sentPackets();
         int checked = ArpChecks.PROBE_NUM;
-        assertEquals(checked + 2, sent.size());
+        assertEquals(checked + 1 + ArpChecks.PROBE_NUM, sent.size());
         for (int i = 0; i < checked; i++) {
             assertTrue(sent.get(i).isProbe(), "release check first");
         }
         assertEquals(VIP.address(), sent.get(checked).senderIp(), "then the announcement");
-        assertTrue(sent.get(checked + 1).isProbe(), "then the verification on the wire");
+        for (int i = checked + 1; i < sent.size(); i++) {
+            assertTrue(sent.get(i).isProbe(), "then the verification on the wire, a round of probes as the release check's");
+        }
         assertTrue(outcome.claimants().isEmpty());
     }
 
@@ -360,8 +362,22 @@ class TakeoverEngineTest {
 
         assertEquals(ExitCode.PEER_SILENT, outcome.exitCode());
         assertEquals(2, os.configured.size(), "the VIP stays");
-        assertEquals(ArpChecks.PROBE_NUM + 1 + 1 + WireChecks.PEER_ATTEMPTS, link.sent.size(),
-                "release check, announcement, probe, requests");
+        assertEquals(ArpChecks.PROBE_NUM + 1 + ArpChecks.PROBE_NUM + WireChecks.PEER_ATTEMPTS, link.sent.size(),
+                "release check, announcement, verification, requests");
+    }
+
+    /** A holder that answers only the verification's last probe (its first answers lost) is still found. */
+    @Test
+    void theVerificationFindsAHolderThatAnswersOnlyItsLastProbe() throws Exception {
+        withHostAddress();
+        int[] probes = {0};
+        link.with(sent -> sent.isProbe() && ++probes[0] == 2 * ArpChecks.PROBE_NUM
+                ? List.of(ScriptedArpLink.reply(OLD_PRIMARY, VIP.address(), sent.senderMac(), sent.senderIp())) : List.of());
+        Outcome outcome = new Outcome();
+        engineForUp(ONE_REQUEST, probing(WireChecks.OnConflict.FAIL, null)).up(VIP, outcome, timings());
+
+        assertEquals(ExitCode.SPLIT_BRAIN, outcome.exitCode(), outcome.message());
+        assertEquals(OLD_PRIMARY, outcome.claimants().get(0).mac());
     }
 
     @Test

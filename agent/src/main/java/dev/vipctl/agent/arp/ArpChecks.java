@@ -95,7 +95,7 @@ public final class ArpChecks implements ArpWire {
      * before the wait ends. When that spacing would be under {@link #MIN_PROBE_SPACING_NANOS} (a wait under
      * {@value #PROBE_NUM} ms), the probes go back to back at the start, so each still has the whole wait.
      */
-    ProbeRound probeRound(long waitNanos) throws IOException {
+    public ProbeRound probeRound(long waitNanos) throws IOException {
         long spacing = waitNanos / PROBE_NUM < MIN_PROBE_SPACING_NANOS ? 0 : waitNanos / PROBE_NUM;
         Map<MacAddress, Claimant> claims = new LinkedHashMap<>();
         link.send(probe);
