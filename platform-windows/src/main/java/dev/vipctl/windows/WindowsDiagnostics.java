@@ -34,12 +34,13 @@ public final class WindowsDiagnostics {
 
     private final IpHelper ipHelper;
     private final IpHelperLayout layout;
-    private final AdaptersCodec adapters;
+    /** The interfaces as vipctl up sees them; it holds no handle, so one serves every question. */
+    private final WindowsNetworkOs os;
 
     WindowsDiagnostics(IpHelper ipHelper, IpHelperLayout layout) {
         this.ipHelper = ipHelper;
         this.layout = layout;
-        this.adapters = new AdaptersCodec(layout);
+        this.os = new WindowsNetworkOs(ipHelper, layout, Thread::sleep);
     }
 
     /** Over iphlpapi.dll, with the layout of this JVM's architecture. */
@@ -50,43 +51,17 @@ public final class WindowsDiagnostics {
 
     /** The interfaces and their addresses, as vipctl up sees them. */
     public NetworkOs networkOs() {
-        return new WindowsNetworkOs(ipHelper, layout, Thread::sleep);
+        return os;
     }
 
     /** The DHCP flag from GetAdaptersAddresses and DadTransmits from GetIpInterfaceEntry, for the interface's IPv4. */
     public InterfaceSettings settings(String alias) throws OsException {
-        long[] luid = new long[1];
-        int converted = ipHelper.convertInterfaceAliasToLuid(alias, luid);
-        // ConvertInterfaceAliasToLuid's answer for an alias no interface has.
-        check(converted == IpHelper.ERROR_INVALID_PARAMETER ? IpHelper.ERROR_NOT_FOUND : converted, "ConvertInterfaceAliasToLuid", alias);
-        IpHelper.Answer answer = ipHelper.adaptersAddresses();
-        Adapter adapter = null;
-        if (answer.errorCode != IpHelper.ERROR_NO_DATA) {
-            check(answer.errorCode, "GetAdaptersAddresses", alias);
-            for (Adapter each : adapters.adapters(answer.bytes, answer.baseAddress)) {
-                if (each.luid == luid[0]) {
-                    adapter = each;
-                }
-            }
-        }
-        if (adapter == null) {
-            throw new OsException(Reason.NO_SUCH_INTERFACE, 0, "GetAdaptersAddresses does not list " + alias + ": the adapter went away");
-        }
+        Adapter adapter = os.adapter(alias);
         byte[] row = new byte[layout.interfaceRowSize];
         ByteBuffer bytes = ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.putShort(layout.interfaceRowFamily, (short) UnicastAddressRowCodec.AF_INET).putLong(layout.interfaceRowLuid, luid[0]);
-        check(ipHelper.getIpInterfaceEntry(row), "GetIpInterfaceEntry(AF_INET)", alias);
+        bytes.putShort(layout.interfaceRowFamily, (short) UnicastAddressRowCodec.AF_INET).putLong(layout.interfaceRowLuid, adapter.luid);
+        WindowsNetworkOs.check(ipHelper.getIpInterfaceEntry(row), "GetIpInterfaceEntry(AF_INET)", alias, Reason.NO_SUCH_INTERFACE);
         return new InterfaceSettings((adapter.flags & IP_ADAPTER_DHCP_ENABLED) != 0,
                 Integer.toUnsignedLong(bytes.getInt(layout.interfaceRowDadTransmits)));
-    }
-
-    /** ERROR_NOT_FOUND names a missing interface, ERROR_ACCESS_DENIED a missing privilege; any other code is refused. */
-    private static void check(int code, String call, String alias) throws OsException {
-        if (code == IpHelper.NO_ERROR) {
-            return;
-        }
-        Reason reason = code == IpHelper.ERROR_NOT_FOUND ? Reason.NO_SUCH_INTERFACE
-                : code == IpHelper.ERROR_ACCESS_DENIED ? Reason.NOT_PERMITTED : Reason.REFUSED;
-        throw new OsException(reason, code, call + " on " + alias + ": " + WindowsNetworkOs.name(code));
     }
 }

@@ -57,17 +57,22 @@ final class WindowsNetworkOs implements NetworkOs {
      */
     @Override
     public NetInterface resolve(String name) throws OsException {
-        long luid = luid(name);
+        return nic(name, adapter(name));
+    }
+
+    /** The adapter with that alias: its LUID from ConvertInterfaceAliasToLuid, the rest from GetAdaptersAddresses. */
+    Adapter adapter(String alias) throws OsException {
+        long luid = luid(alias);
         IpHelper.Answer answer = ipHelper.adaptersAddresses();
         if (answer.errorCode != IpHelper.ERROR_NO_DATA) {
-            check(answer.errorCode, "GetAdaptersAddresses", name, Reason.NO_SUCH_INTERFACE);
+            check(answer.errorCode, "GetAdaptersAddresses", alias, Reason.NO_SUCH_INTERFACE);
             for (Adapter adapter : adapters.adapters(answer.bytes, answer.baseAddress)) {
                 if (adapter.luid == luid) {
-                    return nic(name, adapter);
+                    return adapter;
                 }
             }
         }
-        throw new OsException(Reason.NO_SUCH_INTERFACE, 0, "interface " + name + " has LUID 0x" + Long.toHexString(luid)
+        throw new OsException(Reason.NO_SUCH_INTERFACE, 0, "interface " + alias + " has LUID 0x" + Long.toHexString(luid)
                 + ", but GetAdaptersAddresses does not list it: the adapter went away");
     }
 
@@ -215,7 +220,7 @@ final class WindowsNetworkOs implements NetworkOs {
      * Throws for any code but NO_ERROR: access denied is NOT_PERMITTED, not found is {@code notFound} (what the call
      * names that may not exist), anything else REFUSED, each with the code's name.
      */
-    private static void check(int code, String call, String interfaceName, Reason notFound) throws OsException {
+    static void check(int code, String call, String interfaceName, Reason notFound) throws OsException {
         if (code == IpHelper.NO_ERROR) {
             return;
         }

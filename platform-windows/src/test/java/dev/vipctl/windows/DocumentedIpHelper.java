@@ -287,12 +287,7 @@ class DocumentedIpHelper implements IpHelper {
         if (row.length != 168 || (family != AF_INET && family != 23) || (luid == 0 && index == 0)) {
             return ERROR_INVALID_PARAMETER;
         }
-        AdaptersBuffer.Entry found = null;
-        for (AdaptersBuffer.Entry adapter : adapters.values()) {
-            if (luid != 0 ? adapter.luid == luid : adapter.ifIndex == index) {
-                found = adapter;
-            }
-        }
+        AdaptersBuffer.Entry found = luid != 0 ? adapter(luid) : adapterWithIndex(index);
         if (found == null) {
             return ERROR_NOT_FOUND;
         }
