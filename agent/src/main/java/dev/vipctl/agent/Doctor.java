@@ -144,25 +144,20 @@ public final class Doctor {
     public static List<Finding> examine(String interfaceName, Path lockDirectory) {
         String osName = System.getProperty("os.name", "");
         if (ThisOs.isWindows()) {
-            return examineWindows(osName, WindowsPlatform::requireIpHelper, interfaceName, lockDirectory);
+            return examineWindows(osName, interfaceName, lockDirectory);
         }
         // A lambda rather than LinuxNetworkOs::open: the class is then resolved only when it is called, on Linux.
         return examine(osName, PROC_SELF_STATUS, Ipv4Conf.system(), () -> LinuxNetworkOs.open(),
                 ARP_LINK, interfaceName, lockDirectory == null ? VipLock.LINUX_DIRECTORY : lockDirectory);
     }
 
-    /** Whether the Windows API vipctl calls can be loaded here. */
-    interface WindowsApi {
-        void require() throws TakeoverException;
-    }
-
     /**
      * On Windows: the IP Helper API must load (a Windows without it, or another OS calling itself Windows, fails the OS
      * check and skips the rest), then {@link WindowsDoctor}'s checks. Only here are the Windows classes resolved.
      */
-    static List<Finding> examineWindows(String osName, WindowsApi api, String interfaceName, Path lockDirectory) {
+    private static List<Finding> examineWindows(String osName, String interfaceName, Path lockDirectory) {
         try {
-            api.require();
+            WindowsPlatform.requireIpHelper();
         } catch (TakeoverException e) {
             Doctor doctor = new Doctor(null, null, ARP_LINK, null);
             doctor.add(fail(OS, e.getMessage(), "run vipctl on Windows with its IP Helper API (iphlpapi.dll), or on Linux", e.exitCode()));

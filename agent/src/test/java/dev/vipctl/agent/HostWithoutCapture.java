@@ -33,6 +33,11 @@ public final class HostWithoutCapture implements Host {
 
     @Override
     public TakeoverEngine.ArpLinkOpener arpLinks() {
+        return resolverOnly(resolver);
+    }
+
+    /** An opener that opens nothing and has {@code resolver} answer instead, as Windows without Npcap. */
+    static TakeoverEngine.ArpLinkOpener resolverOnly(ArpResolver resolver) {
         return new TakeoverEngine.ArpLinkOpener() {
             @Override
             public ArpLink open(String captureDevice) {

@@ -1,8 +1,6 @@
 package dev.vipctl.agent;
 
 import dev.vipctl.agent.arp.AnnouncementProfile;
-import dev.vipctl.agent.arp.ArpLink;
-import dev.vipctl.agent.arp.ArpResolver;
 import dev.vipctl.agent.arp.GarpMode;
 import dev.vipctl.agent.arp.ReleaseCheck;
 import dev.vipctl.agent.arp.TableArpResolver;
@@ -35,21 +33,8 @@ class WithoutCaptureTest {
     private TakeoverEngine engine(WireChecks checks) throws Exception {
         os.add(os.nic, HOST);
         os.calls.clear();
-        return TakeoverEngine.start(os, "eth0", new TakeoverEngine.WirePlan(VIP.address(), THREE_ROUNDS, checks, opener(resolver)));
-    }
-
-    private static TakeoverEngine.ArpLinkOpener opener(ArpResolver resolver) {
-        return new TakeoverEngine.ArpLinkOpener() {
-            @Override
-            public ArpLink open(String captureDevice) {
-                throw new AssertionError("nothing is opened where the resolver answers instead");
-            }
-
-            @Override
-            public ArpResolver resolverInstead() {
-                return resolver;
-            }
-        };
+        return TakeoverEngine.start(os, "eth0",
+                new TakeoverEngine.WirePlan(VIP.address(), THREE_ROUNDS, checks, HostWithoutCapture.resolverOnly(resolver)));
     }
 
     private static Timings timings() {
