@@ -140,6 +140,7 @@ class ResidentAgentLabTest {
         assertEquals("agent", Launcher.jsonString(down.stdout, "servedBy"), "the woken agent serves the next request: " + down.stdout);
         agent.awaitLog("withdrawn by its launcher");
         assertFalse(addresses(host).contains(NamespaceLab.VIP + "/"), "the woken agent did not bring back the VIP with the old 'up'");
+        agent.awaitLines("request from uid 0", 1);
         assertEquals(1, count(agent.log(), "request from uid 0"), "it ran only the 'down': " + agent.log());
     }
 
@@ -198,6 +199,7 @@ class ResidentAgentLabTest {
         Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP, "--json");
         assertEquals("agent", Launcher.jsonString(down.stdout, "servedBy"), Launcher.describe(down));
         assertTrue(down.stdout.contains("\"changed\":false"), "the killed launcher's 'up' never ran: " + down.stdout);
+        agent.awaitLines("request from uid 0", 1);
         assertEquals(1, count(agent.log(), "request from uid 0"), agent.log());
     }
 
@@ -349,6 +351,7 @@ class ResidentAgentLabTest {
             Shell.Result down = vipctl(host, "down", "--interface", IF, "--vip", VIP);
             assertEquals(0, up.exitCode + down.exitCode, Launcher.describe(up) + "\n" + Launcher.describe(down));
         }
+        agent.awaitLines("request from uid 0", 202);
         assertEquals(202, count(agent.log(), "request from uid 0"), "every request went to the agent");
         Resources after = Resources.of(agent, agentDir);
         assertEquals(before.descriptors, after.descriptors, "open descriptors");
@@ -378,6 +381,18 @@ class ResidentAgentLabTest {
 
         void awaitLog(String text) throws Exception {
             awaitFile(log, text);
+        }
+
+        /**
+         * Waits until {@code lines} lines of the log hold {@code text}: the agent writes a request's line after it has
+         * answered, so a launcher that returned may be ahead of it.
+         */
+        void awaitLines(String text, int lines) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (count(log(), text) < lines) {
+                assertTrue(System.nanoTime() < deadline, "fewer than " + lines + " lines with '" + text + "': " + log());
+                Thread.sleep(20);
+            }
         }
     }
 
