@@ -22,10 +22,14 @@ public final class Errno {
     public static final int ENODEV = 19;
     /** asm-generic/errno-base.h */
     public static final int ENOENT = 2;
+    /** asm-generic/errno-base.h; what open(O_DIRECTORY) answers for anything but a directory */
+    public static final int ENOTDIR = 20;
     /** asm-generic/errno.h; what open(O_NOFOLLOW) answers for a symbolic link */
     public static final int ELOOP = 40;
     /** asm-generic/errno.h; what setsockopt answers for an option the kernel is too old to know */
     public static final int ENOPROTOOPT = 92;
+    /** asm-generic/errno.h; also ENOTSUP, what setting an ACL answers on a file system without them */
+    public static final int EOPNOTSUPP = 95;
     /** asm-generic/errno.h */
     public static final int EADDRNOTAVAIL = 99;
     /** asm-generic/errno.h */
@@ -44,7 +48,7 @@ public final class Errno {
             entry(16, "EBUSY"),
             entry(EEXIST, "EEXIST"),
             entry(ENODEV, "ENODEV"),
-            entry(20, "ENOTDIR"),
+            entry(ENOTDIR, "ENOTDIR"),
             entry(22, "EINVAL"),
             entry(24, "EMFILE"),
             entry(28, "ENOSPC"),
@@ -54,7 +58,7 @@ public final class Errno {
             entry(90, "EMSGSIZE"),
             entry(ENOPROTOOPT, "ENOPROTOOPT"),
             entry(93, "EPROTONOSUPPORT"),
-            entry(95, "EOPNOTSUPP"),
+            entry(EOPNOTSUPP, "EOPNOTSUPP"),
             entry(97, "EAFNOSUPPORT"),
             entry(98, "EADDRINUSE"),
             entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),

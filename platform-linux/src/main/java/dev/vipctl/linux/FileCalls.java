@@ -32,6 +32,8 @@ public final class FileCalls {
      * SPARC, Alpha and PA-RISC number every flag differently and are refused.
      */
     public static final int O_NOFOLLOW = noFollowFlag(System.getProperty("os.arch", ""));
+    /** O_DIRECTORY: asm-generic/fcntl.h 0200000; arm64, arm, powerpc, m68k 040000 (the generic O_DIRECT). */
+    public static final int O_DIRECTORY = directoryFlag(System.getProperty("os.arch", ""));
     /** sys/file.h: LOCK_EX 2, LOCK_NB 4. */
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
@@ -45,13 +47,21 @@ public final class FileCalls {
     }
 
     static int noFollowFlag(String arch) {
+        return numbersFlagsLikeArm(arch) ? 0100000 : 0400000;
+    }
+
+    static int directoryFlag(String arch) {
+        return numbersFlagsLikeArm(arch) ? 040000 : 0200000;
+    }
+
+    private static boolean numbersFlagsLikeArm(String arch) {
         if (arch.equals("aarch64") || arch.startsWith("arm") || arch.startsWith("ppc") || arch.equals("m68k")) {
-            return 0100000;
+            return true;
         }
         if (arch.startsWith("mips") || arch.startsWith("sparc") || arch.startsWith("alpha") || arch.startsWith("parisc")) {
             throw new UnsupportedOperationException("the open(2) flags of " + arch + " are not known to vipctl");
         }
-        return 0400000;
+        return false;
     }
 
     /** {@code int open(const char *path, int flags, mode_t mode)}; mode_t is a 32-bit unsigned int on Linux. */
@@ -76,6 +86,39 @@ public final class FileCalls {
 
     /** {@code int pipe2(int fds[2], int flags)} */
     public static native int pipe2(int[] fds, int flags);
+
+    /** {@code int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)}; flags 0: create or replace. */
+    public static native int fsetxattr(int fd, String name, byte[] value, NativeLong size, int flags);
+
+    /**
+     * Gives the user {@code uid} {@code userPerms} on the open file {@code fd}, its owner {@code ownerPerms}, and its
+     * owning group and others nothing, with a POSIX access ACL ({@link PosixAcl#ownerAndOneUser}). The file's owner
+     * may do this without privileges: where chown would need CAP_CHOWN, this lets the agent keep owning a member's
+     * files and still open them to that member alone. The mode's group bits then show the ACL's mask (ls: rw-rw----+).
+     *
+     * @throws IOException naming the file and errno; on a file system without POSIX ACLs (EOPNOTSUPP) saying so
+     */
+    public static void grantUser(int fd, int ownerPerms, int uid, int userPerms) throws IOException {
+        byte[] acl = PosixAcl.ownerAndOneUser(ownerPerms, uid, userPerms);
+        if (fsetxattr(fd, PosixAcl.ACCESS_ATTRIBUTE, acl, new NativeLong(acl.length), 0) == 0) {
+            return;
+        }
+        int errno = Native.getLastError();
+        String failed = "cannot give uid " + Integer.toUnsignedString(uid) + " access to " + nameOf(fd);
+        if (errno == Errno.EOPNOTSUPP) {
+            throw new IOException(failed + ": its file system does not support POSIX ACLs (" + Errno.describe(errno) + ")");
+        }
+        throw new IOException(failed + " with a POSIX ACL: " + Errno.describe(errno));
+    }
+
+    /** The name the kernel gives an open file, for messages: its path, or e.g. "pipe:[1234]". */
+    private static String nameOf(int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (IOException closedOrNoProc) {
+            return "descriptor " + fd;
+        }
+    }
 
     /** linux/inotify.h: IN_CREATE 0x100, IN_MOVED_TO 0x80, IN_ATTRIB 0x4 (events of a watched directory's entries). */
     public static final int IN_CREATE = 0x100;

@@ -35,15 +35,17 @@ class FileCallsTest {
     /** asm-generic/fcntl.h. */
     @ParameterizedTest
     @ValueSource(strings = {"x86_64", "amd64", "i386", "x86", "s390x", "riscv64"})
-    void genericArchitecturesHaveNoFollowAt0400000(String arch) {
+    void genericArchitecturesHaveNoFollowAt0400000AndDirectoryAt0200000(String arch) {
         assertEquals(0400000, FileCalls.noFollowFlag(arch));
+        assertEquals(0200000, FileCalls.directoryFlag(arch));
     }
 
     /** arch/arm64, arch/arm and arch/powerpc uapi/asm/fcntl.h. */
     @ParameterizedTest
     @ValueSource(strings = {"aarch64", "arm", "ppc64le", "ppc64", "ppc"})
-    void armAndPowerPcHaveNoFollowAt0100000(String arch) {
+    void armAndPowerPcHaveNoFollowAt0100000AndDirectoryAt040000(String arch) {
         assertEquals(0100000, FileCalls.noFollowFlag(arch));
+        assertEquals(040000, FileCalls.directoryFlag(arch));
     }
 
     /**
@@ -51,8 +53,9 @@ class FileCallsTest {
      * generic value would silently follow links. OpenJDK builds for m68k (Zero) and reports os.arch "m68k".
      */
     @Test
-    void m68kHasNoFollowAt0100000() {
+    void m68kHasNoFollowAt0100000AndDirectoryAt040000() {
         assertEquals(0100000, FileCalls.noFollowFlag("m68k"));
+        assertEquals(040000, FileCalls.directoryFlag("m68k"));
     }
 
     /** These number all their flags differently: guessing would open files with the wrong flags. */
@@ -61,6 +64,7 @@ class FileCallsTest {
     void architecturesWithTheirOwnFlagNumbersAreRefusedByName(String arch) {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> FileCalls.noFollowFlag(arch));
         assertTrue(e.getMessage().contains(arch), e.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> FileCalls.directoryFlag(arch));
     }
 
     @Test
@@ -78,6 +82,20 @@ class FileCallsTest {
 
         int direct = open(target, FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW);
         assertTrue(FileCalls.describe(direct).sameFileAs(FileCalls.describe(target)), "a regular file opens as usual");
+    }
+
+    @Test
+    void directoryOnThisMachineOpensADirectoryAndRefusesAFile() throws Exception {
+        Path file = Files.createFile(dir.resolve("file"));
+        int fd = FileCalls.open(file.toString(), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
+        int errno = Native.getLastError();
+        if (fd >= 0) {
+            openDescriptors.add(fd);
+        }
+        assertEquals(-1, fd, "O_DIRECTORY " + Integer.toOctalString(FileCalls.O_DIRECTORY) + " is not this architecture's");
+        assertEquals(Errno.ENOTDIR, errno);
+
+        open(dir, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_NOFOLLOW);
     }
 
     @Test
