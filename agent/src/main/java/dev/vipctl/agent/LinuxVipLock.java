@@ -40,10 +40,18 @@ final class LinuxVipLock implements VipLock {
     private static final Path NETWORK_NAMESPACE_LINK = Path.of("/proc/self/ns/net");
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_MODE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"));
-    /** Owner only: anyone who can open the file can lock it and so keep vipctl waiting. */
-    private static final int FILE_MODE = 0600;
-    /** Not following links: in a shared --lock-dir, a planted symlink must not make root create a file elsewhere. */
-    private static final int OPEN_FLAGS = FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
+    /**
+     * The owner, and the group of the lock directory, may open the file (to lock, reading is enough): anyone who can open
+     * it can lock it and so keep vipctl waiting. Under its systemd unit the resident agent runs as user vipctl, whose
+     * group owns the default directory: so it and root's own runs take the same locks.
+     */
+    private static final int FILE_MODE = 0640;
+    /**
+     * Not following links: in a shared --lock-dir, a planted symlink must not make root create a file elsewhere; not
+     * waiting: a FIFO planted under the name must not hold the open.
+     */
+    private static final int OPEN_FLAGS = FileCalls.O_RDONLY | FileCalls.O_CREAT | FileCalls.O_NOFOLLOW | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC;
+    private static final int OWNER = FileCalls.geteuid();
 
     private final Path file;
     private final long waitedMicros;
@@ -150,12 +158,37 @@ final class LinuxVipLock implements VipLock {
             errno = fd >= 0 ? 0 : Native.getLastError();
         }
         if (fd >= 0) {
+            shareWithDirectoryGroup(fd, lockDirectory);
             return fd;
         }
         if (errno == Errno.EACCES || errno == Errno.EPERM) {
             throw noPermission(file, null);
         }
         throw unusable(lockDirectory, file, errno == Errno.ELOOP ? "it is a symbolic link, which vipctl does not follow" : Errno.describe(errno), null);
+    }
+
+    /**
+     * A file this process made gets its directory's group and {@link #FILE_MODE}, whatever the umask and the process's
+     * group: as a set-group-id directory would give, which vipctl does not rely on. Only a regular file it owns with
+     * one name: never a file someone linked there.
+     */
+    private static void shareWithDirectoryGroup(int fd, Path lockDirectory) throws TakeoverException {
+        try {
+            FileCalls.OpenFile file = FileCalls.describe(fd);
+            if (!file.isRegularFile() || file.uid != OWNER || file.links != 1) {
+                return;
+            }
+            int group = (Integer) Files.getAttribute(lockDirectory, "unix:gid");
+            if (file.gid != group) {
+                FileCalls.fchown(fd, -1, group); // root may; another user only to a group of its own, else it stays
+            }
+            if (file.permissions() != FILE_MODE) {
+                FileCalls.fchmod(fd, FILE_MODE);
+            }
+        } catch (IOException e) {
+            FileCalls.close(fd);
+            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot examine the lock " + lockDirectory + ": " + IoErrors.describe(e), e);
+        }
     }
 
     private static TakeoverException noPermission(Path path, Exception cause) {

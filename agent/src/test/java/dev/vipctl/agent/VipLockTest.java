@@ -272,14 +272,43 @@ class VipLockTest {
     }
 
     @Test
-    void createsAMissingDirectoryAndAnOwnerOnlyFile() throws Exception {
+    void createsAMissingDirectoryAndAFileOfItsOwnerAndTheDirectorysGroup() throws Exception {
         Path lockDirectory = directory.resolve("run/vipctl");
         try (VipLock lock = VipLock.acquire(lockDirectory, VIP, 0)) {
             Set<PosixFilePermission> directoryMode = Files.getPosixFilePermissions(lockDirectory);
             assertFalse(directoryMode.contains(PosixFilePermission.GROUP_WRITE) || directoryMode.contains(PosixFilePermission.OTHERS_WRITE),
                     PosixFilePermissions.toString(directoryMode));
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock.file())));
+            assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock.file())));
+            assertEquals(Files.getAttribute(lockDirectory, "unix:gid"), Files.getAttribute(lock.file(), "unix:gid"));
         }
+    }
+
+    /**
+     * The systemd unit's agent runs as user vipctl, whose group owns /run/vipctl (0750): a lock that root's own run
+     * holds there is one the agent waits for, not one it may not open (a root file of group root, or 0600 by root's
+     * umask, would be), and the other way round.
+     */
+    @Test
+    void rootAndTheAgentsUserTakeTheSameLocksInTheAgentsDirectory() throws Exception {
+        assumeTrue(isRoot(), "skipped: needs root to run a child as another user");
+        String classPath = classPathForOthers();
+        Path agents = Files.createDirectory(directory.resolve("agents-run"));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setAttribute(agents, "unix:uid", 64101);
+        Files.setAttribute(agents, "unix:gid", 4);
+        Files.setPosixFilePermissions(agents, PosixFilePermissions.fromString("rwxr-x---"));
+        List<String> asAgentUser = List.of("setpriv", "--reuid=64101", "--regid=4", "--clear-groups");
+
+        try (VipLock held = VipLock.acquire(agents, VIP, 0)) {
+            assertEquals(4, Files.getAttribute(held.file(), "unix:gid"), "the file takes the directory's group, not root's");
+            String verdict = verdict(startHolder(asAgentUser, classPath, agents, VIP));
+            assertTrue(verdict.startsWith("failed LOCK_TIMEOUT "), "the agent's user waits for root's lock: " + verdict);
+        }
+        Process agentsHolder = startHolder(asAgentUser, classPath, agents, VIP);
+        assertTrue(verdict(agentsHolder).startsWith("locked "), "and takes it once root let go");
+        TakeoverException e = assertThrows(TakeoverException.class, () -> VipLock.acquire(agents, VIP, 0));
+        assertEquals(ExitCode.LOCK_TIMEOUT, e.exitCode(), "root waits for the agent's user's lock: " + e.getMessage());
+        release(agentsHolder);
     }
 
     @Test
@@ -296,12 +325,7 @@ class VipLockTest {
     void anUnprivilegedUserIsToldToRunAsRootOrPassLockDir() throws Exception {
         assumeTrue(isRoot(), "skipped: needs root to run a child as nobody");
         assertTrue(succeeds("setpriv", "--version"), "needs setpriv to run a child as nobody: apt-get install util-linux");
-        // nobody may not be able to enter the checkout: the child runs a world-readable copy of the classes it needs.
-        Path classes = worldReadableCopyOf(directory.resolve("classes"), LockHolder.class, VipLock.class, ThisOs.class, LinuxVipLock.class, TakeoverException.class,
-                ExitCode.class, IpAddress.class, IoErrors.class, FileCalls.class, FileCalls.OpenFile.class, Errno.class);
-        Path jna = Files.copy(Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
-                directory.resolve("jna.jar"));
-        Files.setPosixFilePermissions(jna, PosixFilePermissions.fromString("rw-r--r--"));
+        String classPath = classPathForOthers();
         Path rootOnly = Files.createDirectory(directory.resolve("root-only"));
         Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -309,10 +333,23 @@ class VipLockTest {
 
         // The file in an existing root-owned directory, then the directory itself.
         for (Path lockDirectory : List.of(rootOnly, rootOnly.resolve("vipctl"))) {
-            String verdict = verdict(startHolder(asNobody, classes + ":" + jna, lockDirectory, VIP));
+            String verdict = verdict(startHolder(asNobody, classPath, lockDirectory, VIP));
             assertTrue(verdict.startsWith("failed NOT_PRIVILEGED ") && verdict.contains(lockDirectory.toString())
                     && verdict.contains("run as root, or pass --lock-dir"), verdict);
         }
+    }
+
+    /**
+     * A class path for a child of another user: that user may not be able to enter the checkout, so the child runs a
+     * world-readable copy of the classes it needs, and of JNA.
+     */
+    private String classPathForOthers() throws Exception {
+        Path classes = worldReadableCopyOf(directory.resolve("classes"), LockHolder.class, VipLock.class, ThisOs.class, LinuxVipLock.class, TakeoverException.class,
+                ExitCode.class, IpAddress.class, IoErrors.class, FileCalls.class, FileCalls.OpenFile.class, Errno.class);
+        Path jna = Files.copy(Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+                directory.resolve("jna.jar"));
+        Files.setPosixFilePermissions(jna, PosixFilePermissions.fromString("rw-r--r--"));
+        return classes + ":" + jna;
     }
 
     /** This process's descriptors of {@code file} as it is now at its path (same device and inode). */

@@ -84,6 +84,9 @@ public final class FileCalls {
 
     public static native int fchown(int fd, int owner, int group);
 
+    /** {@code uid_t geteuid(void)}: whose files this process makes, and whose it may change. */
+    public static native int geteuid();
+
     /** {@code int pipe2(int fds[2], int flags)} */
     public static native int pipe2(int[] fds, int flags);
 

@@ -83,28 +83,9 @@ class AgentTrustLabTest {
     /** Processes this test started (agents, member processes): killed after it, before its VIPs are removed. */
     private final List<Process> started = new ArrayList<>();
 
-    /**
-     * The member runs a launcher and a JVM that read agent/target/vipctl; when the worktree is not readable and
-     * traversable by nobody, the member gets a world-readable copy of bin/ and lib/ in a temporary directory (like
-     * VipLockTest.worldReadableCopyOf does for classes). The start-up cache is left out of the copy: it names the
-     * original's class path.
-     */
     @BeforeAll
     static void launcherForMembers() throws IOException {
-        Tools.require("setpriv", "util-linux");
-        Path home = Launcher.PATH.getParent().getParent();
-        List<String> check = new ArrayList<>(NON_MEMBER);
-        check.addAll(List.of("sh", "-c", "test -x \"$1/bin/vipctl\" && for jar in \"$1\"/lib/*.jar; do test -r \"$jar\" || exit 1; done"
-                + " && test -x \"$1/lib/jna\"", "sh", home.toString()));
-        if (Shell.run(check).exitCode == 0) {
-            memberLauncher = Launcher.PATH.toString();
-            return;
-        }
-        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path copy = Files.createDirectory(shared.resolve("vipctl"));
-        Shell.check("cp", "-R", home.resolve("bin").toString(), home.resolve("lib").toString(), copy.toString());
-        Shell.check("chmod", "-R", "a+rX", copy.toString());
-        memberLauncher = copy.resolve("bin").resolve("vipctl").toString();
+        memberLauncher = UnprivilegedLauncher.path(shared);
     }
 
     @BeforeEach
@@ -144,8 +125,10 @@ class AgentTrustLabTest {
         assertEquals("agent", Launcher.jsonString(up.stdout, "servedBy"), "the member's very first request is the agent's: " + Launcher.describe(up));
         assertTrue(hasAddress(VIP), "the agent added the VIP: " + addresses());
         Path pool = agent.pool(MEMBER_UID);
-        assertEquals(MEMBER_UID, ownerOf(pool), "the member's pool is the member's");
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pool, LinkOption.NOFOLLOW_LINKS)));
+        assertEquals(0, ownerOf(pool), "the member's pool is the agent's");
+        Shell.Result acl = Shell.run(List.of("getfacl", "--omit-header", "--numeric", pool.toString()));
+        assertEquals(List.of("user::rwx", "user:" + MEMBER_UID + ":rwx", "group::---", "mask::rwx", "other::---"),
+                acl.stdout.lines().filter(line -> !line.isEmpty()).collect(Collectors.toList()), "opened to the member alone: " + Launcher.describe(acl));
 
         Shell.Result down = member("down", "--interface", IF, "--vip", VIP, "--json");
         assertEquals(0, down.exitCode, Launcher.describe(down));
@@ -268,35 +251,28 @@ class AgentTrustLabTest {
 
     // --- 4. Root's launcher and a fake agent ---
 
+    /**
+     * A member builds what looks like an agent: a directory named by the pid of its own process, which holds a pair of
+     * FIFOs named as an agent names root's ({@code N-Q-A}: its descriptors 3 and 4), with the free token and a forged
+     * answer (accepted, exit 0, stdout "forged") already waiting. Root's launcher opens only a process's descriptors
+     * that runs as root or as the agent's user (VIPCTL_AGENT_USER, default vipctl): not the member's.
+     */
     @Test
-    void rootsLauncherTrustsOnlyRootsAgent() throws Exception {
+    void rootsLauncherTrustsOnlyTheAgentsProcess() throws Exception {
         Path memberDir = memberDirectory("member");
-        // A live process of the member in host A's namespace: its pid names the fake agent's directory.
-        Process sleeper = startProcess(host.command(concat(MEMBER, "sleep", "120")));
-        long pid = sleeper.pid(); // ip netns exec and setpriv exec: the pid is sleep's
-        awaitCommand(pid, "sleep");
-        Path fakeHome = memberDir.resolve(pid + "-" + IF);
-        Path fakePool = fakeHome.resolve("0");
-        Shell.Result built = asMemberSh("mkdir -p \"$1\" \"$2/new\" && mkfifo -m 600 \"$1/1.q\" \"$1/1.a\" \"$1/2.q\" \"$1/2.a\"",
-                fakePool.toString(), fakeHome.toString());
-        assertEquals(0, built.exitCode, Launcher.describe(built));
-        // A member process holds the fake pairs open, with a forged answer (accepted, exit 0, stdout "forged") already
-        // waiting in each answer FIFO: a launcher that opened one would read it at once.
-        Process forger = startProcess(host.command(concat(MEMBER, "sh", "-c", "exec 3<>\"$1/1.q\" 4<>\"$1/1.a\" 5<>\"$1/2.q\" 6<>\"$1/2.a\""
-                + " && printf 'A000%010d%010d%s' 6 0 forged >&4 && printf 'A000%010d%010d%s' 6 0 forged >&6 && exec sleep 120", "sh",
-                fakePool.toString())));
-        awaitCommand(forger.pid(), "sleep");
+        Process forger = fakeAgent(MEMBER, memberDir.resolve("building"));
+        Path fakeHome = memberDir.resolve(forger.pid() + "-" + IF);
+        Shell.Result moved = asMember("mv", memberDir.resolve("building").toString(), fakeHome.toString());
+        assertEquals(0, moved.exitCode, Launcher.describe(moved));
 
         Shell.Result up = Shell.run(host.command("env", "VIPCTL_AGENT_DIR=" + memberDir, Launcher.PATH.toString(), "up", "--interface", IF,
                 "--vip", VIP, "--garp-count", "1", "--json"), COMMAND_SECONDS);
         assertEquals(0, up.exitCode, Launcher.describe(up));
         assertEquals("process", Launcher.jsonString(up.stdout, "servedBy"), "root's launcher ran the request itself: " + Launcher.describe(up));
         assertFalse(up.stdout.contains("forged") || up.stderr.contains("forged"), "and printed nothing of the member's: " + Launcher.describe(up));
-        assertFalse(up.stderr.contains("resident agent"), "a directory not root's is not an agent: " + up.stderr);
+        assertFalse(up.stderr.contains("resident agent"), "a process not the agent's is not an agent: " + up.stderr);
         assertTrue(hasAddress(VIP), "the VIP is really there: " + addresses());
-        for (String claim : List.of("1.c", "2.c")) {
-            assertFalse(Files.exists(fakePool.resolve(claim), LinkOption.NOFOLLOW_LINKS), "root's launcher claimed no fake pair");
-        }
+        assertEquals("F", tokenLeft(forger), "root's launcher took no token from the member's FIFO");
     }
 
     /**
@@ -304,22 +280,16 @@ class AgentTrustLabTest {
      * which follows a symlink): with VIPCTL_AGENT_DIR a root-owned sticky directory that anyone may write to (like
      * /tmp), any user, not even a member, could link {@code PID-eth0} to that directory, put a pool {@code 0} with FIFOs
      * of its own next to it and a forged answer into them, and root's launcher printed the forgery and exited 0 without
-     * running anything. It now takes no link for an agent's directory (and the agent refuses such a directory).
+     * running anything. Now root's launcher trusts a process, not a directory; the agent refuses such a directory.
      */
     @Test
     void rootsLauncherTrustsNoAgentDirectoryOthersMayWriteTo() throws Exception {
         Path sticky = Files.createDirectory(dir.resolve("sticky"));
         Files.setPosixFilePermissions(sticky, PosixFilePermissions.fromString("rwxrwxrwx"));
         Shell.check("chmod", "1777", sticky.toString());
-        Process sleeper = startProcess(host.command(concat(NON_MEMBER, "sleep", "120")));
-        awaitCommand(sleeper.pid(), "sleep");
-        Path pool = sticky.resolve("0");
-        Shell.Result built = Shell.run(host.command(concat(NON_MEMBER, "sh", "-c", "ln -s \"$1\" \"$1/$2-$3\" && mkdir \"$1/0\""
-                + " && mkfifo -m 600 \"$1/0/1.q\" \"$1/0/1.a\"", "sh", sticky.toString(), Long.toString(sleeper.pid()), IF)), COMMAND_SECONDS);
-        assertEquals(0, built.exitCode, Launcher.describe(built));
-        Process forger = startProcess(host.command(concat(NON_MEMBER, "sh", "-c", "exec 3<>\"$1/1.q\" 4<>\"$1/1.a\""
-                + " && printf 'A000%010d%010d%s' 6 0 forged >&4 && exec sleep 120", "sh", pool.toString())));
-        awaitCommand(forger.pid(), "sleep");
+        Process forger = fakeAgent(NON_MEMBER, sticky.resolve("building"));
+        Shell.Result linked = asNonMember("ln", "-s", sticky.resolve("building").toString(), sticky.resolve(forger.pid() + "-" + IF).toString());
+        assertEquals(0, linked.exitCode, Launcher.describe(linked));
 
         Shell.Result up = Shell.run(host.command("env", "VIPCTL_AGENT_DIR=" + sticky, Launcher.PATH.toString(), "up", "--interface", IF,
                 "--vip", VIP, "--garp-count", "1", "--json"), COMMAND_SECONDS);
@@ -327,6 +297,29 @@ class AgentTrustLabTest {
         assertEquals(0, up.exitCode, Launcher.describe(up));
         assertEquals("process", Launcher.jsonString(up.stdout, "servedBy"), Launcher.describe(up));
         assertTrue(hasAddress(VIP), "the VIP is really there: " + addresses());
+        assertEquals("F", tokenLeft(forger), "root's launcher took no token from the forger's FIFO");
+    }
+
+    /**
+     * A fake agent in {@code home} made by {@code user}: a pool 0 with the pair {@code 1-3-4}, held by a process of the
+     * user as descriptors 3 (request) and 4 (answer), the free token and a forged answer waiting in the answer FIFO.
+     */
+    private Process fakeAgent(List<String> user, Path home) throws Exception {
+        Path pool = home.resolve("0");
+        Shell.Result built = Shell.run(host.command(concat(user, "sh", "-c", "mkdir -p \"$1/new\" \"$2\" && mkfifo -m 600 \"$2/1-3-4.q\" \"$2/1-3-4.a\"",
+                "sh", home.toString(), pool.toString())), COMMAND_SECONDS);
+        assertEquals(0, built.exitCode, Launcher.describe(built));
+        Process forger = startProcess(host.command(concat(user, "sh", "-c", "exec 3<>\"$1/1-3-4.q\" 4<>\"$1/1-3-4.a\""
+                + " && printf 'FA000%010d%010d%s' 6 0 forged >&4 && exec sleep 120", "sh", pool.toString())));
+        awaitCommand(forger.pid(), "sleep"); // exec chain ip, setpriv, sh, sleep: the pid is sleep's
+        return forger;
+    }
+
+    /** The first byte waiting in the fake agent's answer FIFO (read through its descriptor, as root). */
+    private static String tokenLeft(Process forger) throws IOException {
+        try (java.io.InputStream answer = Files.newInputStream(Path.of("/proc", Long.toString(forger.pid()), "fd", "4"))) {
+            return new String(answer.readNBytes(1), java.nio.charset.StandardCharsets.US_ASCII);
+        }
     }
 
     // --- 5. Non-members ---
@@ -360,11 +353,10 @@ class AgentTrustLabTest {
         signal("STOP", agent.pid);
         int pairs = 0;
         try {
-            // Root's free pairs while the agent stands still (the warm-up may leave a claim on a live pair behind: a
-            // bug of its own, see the report; that pair is not free).
+            // Root's pairs while the agent stands still: all free (root's launchers claim by a token the agent puts
+            // into each new pair, and the warm-up's pairs were replaced after their answers).
             for (Path fifo : fifosIn(agent.pool(0))) {
-                String name = fifo.getFileName().toString();
-                if (name.endsWith(".q") && !Files.exists(fifo.resolveSibling(name.replace(".q", ".c")), LinkOption.NOFOLLOW_LINKS)) {
+                if (fifo.getFileName().toString().endsWith(".q")) {
                     pairs++;
                 }
             }
@@ -816,12 +808,12 @@ class AgentTrustLabTest {
     }
 
     /**
-     * A pool's pairs ({@code N.q}, {@code N.a}), without claims: the agent's warm-up leaves stray claims behind
+     * A pool's pairs ({@code N-Q-A.q}, {@code N-Q-A.a}), without claims: the agent's warm-up leaves stray claims behind
      * (a claim that lost the race with a pair's replacement), which its sweep removes a moment later.
      */
     private static List<Path> fifosIn(Path pool) throws IOException {
         try (Stream<Path> entries = Files.list(pool)) {
-            return entries.filter(p -> p.getFileName().toString().matches("[0-9]+\\.[qa]")).sorted().collect(Collectors.toList());
+            return entries.filter(p -> p.getFileName().toString().matches("[0-9]+-[0-9]+-[0-9]+\\.[qa]")).sorted().collect(Collectors.toList());
         }
     }
 
@@ -832,7 +824,7 @@ class AgentTrustLabTest {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String name = entry.getFileName().toString();
                 try {
-                    if (!name.matches("[0-9]+\\.c") && !Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class,
+                    if (!name.matches("[0-9]+-[0-9]+-[0-9]+\\.c") && !Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class,
                             LinkOption.NOFOLLOW_LINKS).isOther()) {
                         found.add(name);
                     }

@@ -81,9 +81,9 @@ class ResidentAgentLabTest {
         assertEquals("agent", Launcher.jsonString(bad.stdout, "servedBy"), "bad input is answered by the agent too: " + bad.stdout);
         assertTrue(bad.stderr.contains("--vip"), "the agent's own validation message reaches the caller: " + bad.stderr);
 
+        agent.awaitLog("-> exit 2"); // the agent writes a request's line after its answer
         String log = agent.log();
         assertTrue(log.contains("request from uid 0 (pid ") && log.contains("): up --interface " + IF + " --vip " + VIP + " --garp-count 1 --json -> exit 0"), log);
-        assertTrue(log.contains("-> exit 2"), log);
     }
 
     /** Only a warm agent is found, and its warm-up changed nothing: an address of its own, the lock files, the wire. */
@@ -189,7 +189,7 @@ class ResidentAgentLabTest {
         signal(agent.pid, "STOP");
         try {
             launcher = startVipctl(host, "up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--probe-wait-ms", "0");
-            awaitClaim(pool);
+            awaitClaim(pool, launcher.pid());
             awaitWaiting(launcher.pid()); // its request written, it waits (at most 0.5 s) for the stopped agent
             launcher.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } finally {
@@ -429,7 +429,7 @@ class ResidentAgentLabTest {
             List<String> files = new ArrayList<>();
             try (Stream<Path> all = Files.walk(agentDir)) {
                 all.filter(p -> !p.getFileName().toString().endsWith(".log")).forEach(p -> files.add(agentDir.relativize(p).toString()
-                        .replaceAll("/[0-9]+\\.", "/N.")));
+                        .replaceAll("/[0-9]+-[0-9]+-[0-9]+\\.", "/N.")));
             }
             Collections.sort(files);
             try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(agent.pid), "fd"));
@@ -490,14 +490,22 @@ class ResidentAgentLabTest {
         }
     }
 
-    /** A launcher has claimed a pair of {@code pool}. */
-    private static void awaitClaim(Path pool) throws Exception {
+    /** The launcher {@code pid} has claimed a pair of {@code pool}: it holds one of the pool's FIFOs open. */
+    private static void awaitClaim(Path pool, long pid) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            try (Stream<Path> entries = Files.list(pool)) {
-                if (entries.anyMatch(p -> p.getFileName().toString().endsWith(".c"))) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+                if (fds.anyMatch(fd -> {
+                    try {
+                        return Files.readSymbolicLink(fd).startsWith(pool);
+                    } catch (IOException closedMeanwhile) {
+                        return false;
+                    }
+                })) {
                     return;
                 }
+            } catch (java.nio.file.NoSuchFileException notYetOrGone) {
+                // the exec chain has not come to the launcher's pid yet
             }
             assertTrue(System.nanoTime() < deadline, "no launcher claimed a pair of " + pool);
             Thread.sleep(1);

@@ -63,6 +63,13 @@ final class AgentChannels implements AutoCloseable {
     }
 
     private static final int ROOT = 0;
+    /**
+     * The agent's own user: root, or (under its systemd unit) an unprivileged user with CAP_NET_ADMIN and CAP_NET_RAW
+     * only. Its directories and FIFOs are this user's; it hands a member's to the member by an ACL, not by chown.
+     */
+    static final int OWNER = FileCalls.geteuid();
+    /** The token in a free pair of root's answer FIFO; the launcher that reads it has claimed the pair. */
+    static final byte FREE = 'F';
     /** Pools for group members; more are refused (and logged), so the group cannot make the agent grow without end. */
     static final int MAX_MEMBER_POOLS = 32;
     private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -105,6 +112,7 @@ final class AgentChannels implements AutoCloseable {
     private int aliveFd = -1;
     /** With a group: an inotify descriptor on new/, or -1. */
     private int newPoolsWatch = -1;
+    /** This process's /proc/self/net/dev: the same file for every process of one network namespace. */
     private final FileCalls.OpenFile netNamespace;
     private volatile boolean closed;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -139,7 +147,7 @@ final class AgentChannels implements AutoCloseable {
         this.current = staging;
         this.group = group;
         this.log = log;
-        this.netNamespace = FileCalls.describeOpen(Path.of("/proc/self/ns/net"));
+        this.netNamespace = netNamespaceOf("self");
     }
 
     /**
@@ -163,7 +171,7 @@ final class AgentChannels implements AutoCloseable {
         // Itself, unlike the directories above it, not even sticky: whoever may add names there could make a pool of a
         // member's name under a directory that looks like an agent's, and answer that member.
         if ((FileCalls.describe(agentDirectory.toRealPath()).permissions() & 0022) != 0) {
-            throw new UnsafeDirectory(agentDirectory + " is writable by others: the agent's channels must lie where only root can"
+            throw new UnsafeDirectory(agentDirectory + " is writable by others: the agent's channels must lie where only its owner can"
                     + " add names (--agent-dir; a new directory is made 0755)");
         }
         AgentChannels channels = new AgentChannels(agentDirectory, ProcessHandle.current().pid() + "-" + interfaceName, group, log);
@@ -178,8 +186,8 @@ final class AgentChannels implements AutoCloseable {
     }
 
     /**
-     * Every existing directory from {@code directory} up to / must be root's and writable by nobody else (or sticky,
-     * like /tmp): else another user could swap a directory the agent creates its channels in.
+     * Every existing directory from {@code directory} up to / must be root's or the agent's own user's, and writable by
+     * nobody else (or sticky, like /tmp): else another user could swap a directory the agent creates its channels in.
      */
     private static void checkOnlyRootCanChange(Path directory) throws IOException {
         // The path as named (a link is checked itself: its owner could point it elsewhere later), and where it leads.
@@ -188,9 +196,11 @@ final class AgentChannels implements AutoCloseable {
                 FileCalls.OpenFile file = FileCalls.describe(at);
                 boolean link = (file.mode & FileCalls.S_IFMT) == FileCalls.S_IFLNK;
                 boolean othersMayWrite = !link && (file.permissions() & 0022) != 0 && (file.permissions() & 01000) == 0;
-                if (file.uid != ROOT || othersMayWrite) {
-                    throw new UnsafeDirectory(at + " is " + (file.uid != ROOT ? "owned by uid " + file.uid : "writable by others")
-                            + ": the agent's channels must lie where only root can change them (--agent-dir)");
+                boolean foreign = file.uid != ROOT && file.uid != OWNER;
+                if (foreign || othersMayWrite) {
+                    throw new UnsafeDirectory(at + " is " + (foreign ? "owned by uid " + file.uid : "writable by others")
+                            + ": the agent's channels must lie where only root" + (OWNER == ROOT ? "" : " or the agent's user (uid " + OWNER + ")")
+                            + " can change them (--agent-dir)");
                 }
             }
         }
@@ -296,19 +306,47 @@ final class AgentChannels implements AutoCloseable {
         Files.createDirectory(directory);
         Files.setAttribute(directory, "unix:mode", POOL_MODE);
         Pool pool = new Pool(uid, directory);
-        for (int i = 0; i < AgentProtocol.PAIRS_PER_POOL; i++) {
-            pool.channels.add(newChannel(pool));
+        try {
+            for (int i = 0; i < AgentProtocol.PAIRS_PER_POOL; i++) {
+                pool.channels.add(newChannel(pool));
+            }
+            // Handed to the user last: until then no one but the agent's user can touch the directory.
+            if (grantedByAcl(uid)) {
+                int fd = FileCalls.open(directory.toString(), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC, 0);
+                if (fd < 0) {
+                    throw new IOException("cannot open " + directory + ": " + Errno.describe(Native.getLastError()));
+                }
+                try {
+                    FileCalls.grantUser(fd, 07, uid, 07);
+                } finally {
+                    FileCalls.close(fd);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Channel channel : pool.channels) {
+                channel.closeDescriptors();
+            }
+            deleteTree(directory); // no half-made pool: the user may ask again
+            throw e;
         }
-        // Handed to the user last: until then no one but root can touch the directory.
-        Files.setAttribute(directory, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         pools.put(uid, pool);
     }
 
     /**
+     * Whether {@code uid} gets into its pool through an ACL entry of its own: every member does. Root needs none (it
+     * may open anything), and the agent's own user owns the pool.
+     */
+    private static boolean grantedByAcl(int uid) {
+        return uid != ROOT && uid != OWNER;
+    }
+
+    /**
      * A fresh pair in {@code pool}: made and opened by the agent under names no launcher looks for, checked on the
-     * descriptors (a FIFO of root's, as made, so not something the pool's user put under that name meanwhile), handed to
-     * the pool's user, and only then renamed to {@code N.a} and, last, {@code N.q}: a launcher that finds {@code N.q}
-     * finds a pair the agent holds.
+     * descriptors (a FIFO of the agent's user, as made, so not something the pool's user put under that name
+     * meanwhile), opened to the pool's user by an ACL entry, and only then renamed to {@code N-Q-A.a} and, last,
+     * {@code N-Q-A.q} (Q and A: the agent's descriptors of the two): a launcher that finds {@code .q} finds a pair the
+     * agent holds. Root's pairs get the token {@link #FREE} in their answer FIFO first: root claims a pair by reading
+     * it, through the agent's descriptor, never by a name (see {@link AgentProtocol}).
      */
     private Channel newChannel(Pool pool) throws IOException {
         for (int attempt = 0; ; attempt++) {
@@ -324,24 +362,32 @@ final class AgentChannels implements AutoCloseable {
                 answerFd = openFifo(answer, FileCalls.O_RDWR);
                 FileCalls.OpenFile queueFile = FileCalls.describe(queueFd);
                 FileCalls.OpenFile answerFile = FileCalls.describe(answerFd);
-                if (!queueFile.isFifo() || !answerFile.isFifo() || queueFile.uid != ROOT || answerFile.uid != ROOT) {
+                if (!queueFile.isFifo() || !answerFile.isFifo() || queueFile.uid != OWNER || answerFile.uid != OWNER) {
                     throw new IOException("a file other than the agent's FIFO took the name " + queue + " or " + answer);
                 }
                 for (int fd : new int[] {queueFd, answerFd}) {
-                    if (FileCalls.fchmod(fd, PAIR_MODE) != 0 || FileCalls.fchown(fd, pool.uid, -1) != 0) {
-                        throw new IOException("cannot hand a FIFO in " + pool.directory + " to uid " + pool.uid + ": "
-                                + Errno.describe(Native.getLastError()));
+                    if (FileCalls.fchmod(fd, PAIR_MODE) != 0) {
+                        throw new IOException("cannot set the mode of a FIFO in " + pool.directory + ": " + Errno.describe(Native.getLastError()));
+                    }
+                    if (grantedByAcl(pool.uid)) {
+                        FileCalls.grantUser(fd, 06, pool.uid, 06);
                     }
                 }
-                Files.move(answer, pool.directory.resolve(number + ".a"), StandardCopyOption.ATOMIC_MOVE);
-                Files.move(queue, pool.directory.resolve(number + ".q"), StandardCopyOption.ATOMIC_MOVE);
-                return new Channel(pool, number, queueFd, answerFd, queueFile);
+                if (pool.uid == ROOT && FileCalls.write(answerFd, new byte[] {FREE}, new NativeLong(1)).longValue() != 1) {
+                    throw new IOException("cannot put the free token into " + answer + ": " + Errno.describe(Native.getLastError()));
+                }
+                String name = number + "-" + queueFd + "-" + answerFd;
+                Files.move(answer, pool.directory.resolve(name + ".a"), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(queue, pool.directory.resolve(name + ".q"), StandardCopyOption.ATOMIC_MOVE);
+                return new Channel(pool, number, name, queueFd, answerFd, queueFile);
             } catch (IOException e) {
                 closeQuietly(queueFd);
                 closeQuietly(answerFd);
-                for (String name : new String[] {".q", ".a"}) {
-                    Files.deleteIfExists(pool.directory.resolve(number + name + UNREADY));
-                    Files.deleteIfExists(pool.directory.resolve(number + name));
+                for (String suffix : new String[] {".q", ".a"}) {
+                    Files.deleteIfExists(pool.directory.resolve(number + suffix + UNREADY));
+                    if (queueFd >= 0 && answerFd >= 0) {
+                        Files.deleteIfExists(pool.directory.resolve(number + "-" + queueFd + "-" + answerFd + suffix));
+                    }
                 }
                 if (attempt >= 2) {
                     throw e;
@@ -372,9 +418,9 @@ final class AgentChannels implements AutoCloseable {
         channel.closeDescriptors();
         for (String suffix : new String[] {".q", ".a", ".c"}) {
             try {
-                Files.deleteIfExists(pool.directory.resolve(channel.number + suffix));
+                Files.deleteIfExists(pool.directory.resolve(channel.name + suffix));
             } catch (IOException e) {
-                log.line("cannot remove " + pool.directory.resolve(channel.number + suffix) + ": " + IoErrors.describe(e));
+                log.line("cannot remove " + pool.directory.resolve(channel.name + suffix) + ": " + IoErrors.describe(e));
             }
         }
         if (closed || pools.get(pool.uid) != pool) {
@@ -552,6 +598,14 @@ final class AgentChannels implements AutoCloseable {
         return null;
     }
 
+    /**
+     * A process's network namespace, as a file anyone may look at: /proc/PID/net/dev is one file per namespace (unlike
+     * /proc/PID/ns/net, which only root or the process's own user may follow).
+     */
+    private static FileCalls.OpenFile netNamespaceOf(String process) throws IOException {
+        return FileCalls.describe(Path.of("/proc", process, "net", "dev"));
+    }
+
     /** Reads a non-blocking descriptor empty: only a wake-up, the state says what to do. */
     private static void drain(int fd) {
         byte[] bytes = new byte[4096];
@@ -652,7 +706,7 @@ final class AgentChannels implements AutoCloseable {
                         channel.decline(AgentProtocol.Decline.MALFORMED, "the request was incomplete after "
                                 + AgentProtocol.INCOMPLETE_FRAME_MILLIS + " ms");
                     }
-                } else if (abandoned(pool, channel)) {
+                } else if (abandoned(pool, channel, now)) {
                     log.problem("request channel " + channel.number + " of uid " + pool.uid + " claimed " + AgentProtocol.STALE_CLAIM_MILLIS / 1000
                             + " s ago and never used, or its FIFOs are gone: replaced");
                     replace(channel);
@@ -675,7 +729,7 @@ final class AgentChannels implements AutoCloseable {
         Set<String> live = new HashSet<>();
         for (Channel channel : pool.channels) {
             for (String suffix : new String[] {".q", ".a", ".c"}) {
-                live.add(channel.number + suffix);
+                live.add(channel.name + suffix);
             }
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(pool.directory)) {
@@ -689,14 +743,30 @@ final class AgentChannels implements AutoCloseable {
         }
     }
 
-    /** Claimed too long ago with nothing written, or the FIFOs under its names are no longer the agent's. */
-    private static boolean abandoned(Pool pool, Channel channel) {
+    /**
+     * Claimed too long ago with nothing written, or (a member's pair) the FIFOs under its names are no longer the
+     * agent's. A pair of root's is claimed once its {@link #FREE} token is gone, which the sweeps see.
+     */
+    private static boolean abandoned(Pool pool, Channel channel, long now) {
+        if (pool.uid == ROOT) {
+            try {
+                if (!channel.tokenTaken()) {
+                    return false;
+                }
+            } catch (IOException e) {
+                return true;
+            }
+            if (channel.claimedNanos == 0) {
+                channel.claimedNanos = now;
+            }
+            return now - channel.claimedNanos > TimeUnit.MILLISECONDS.toNanos(AgentProtocol.STALE_CLAIM_MILLIS);
+        }
         try {
-            FileCalls.OpenFile queue = FileCalls.describe(pool.directory.resolve(channel.number + ".q"));
+            FileCalls.OpenFile queue = FileCalls.describe(pool.directory.resolve(channel.name + ".q"));
             if (!queue.sameFileAs(channel.queueFile)) {
                 return true;
             }
-            FileTime claimed = Files.getLastModifiedTime(pool.directory.resolve(channel.number + ".c"), LinkOption.NOFOLLOW_LINKS);
+            FileTime claimed = Files.getLastModifiedTime(pool.directory.resolve(channel.name + ".c"), LinkOption.NOFOLLOW_LINKS);
             return System.currentTimeMillis() - claimed.toMillis() > AgentProtocol.STALE_CLAIM_MILLIS;
         } catch (NoSuchFileException unclaimed) {
             return unclaimed.getFile().endsWith(".q");
@@ -821,7 +891,7 @@ final class AgentChannels implements AutoCloseable {
     }
 
     /**
-     * Removes a directory tree. Members own their pools and what they put in them, and can swap a directory for a link
+     * Removes a directory tree. Members may change their pools and own what they put in them, and can swap a directory for a link
      * while root walks it: so every step is relative to a directory already open (openat, unlinkat), never by path, and
      * a link is removed, never followed. What vanishes meanwhile (a pair being replaced) is no error.
      */
@@ -883,6 +953,8 @@ final class AgentChannels implements AutoCloseable {
     final class Channel {
         final Pool pool;
         final long number;
+        /** The base of its names: {@code N-Q-A}. */
+        final String name;
         final int queueFd;
         final int answerFd;
         final FileCalls.OpenFile queueFile;
@@ -890,6 +962,8 @@ final class AgentChannels implements AutoCloseable {
         long firstBytesNanos;
         long receivedNanos;
         long receivedMicros;
+        /** When a sweep first found root's pair claimed (its token taken), or 0; the leader's alone. */
+        long claimedNanos;
         /** The agent took the request and owes an answer; the leader's alone. */
         boolean committed;
         /** The answer's writers take turns: the request's thread, and the leader with a late "accepted". */
@@ -900,29 +974,38 @@ final class AgentChannels implements AutoCloseable {
         private final AtomicBoolean descriptorsClosed = new AtomicBoolean();
         private volatile boolean counted;
 
-        Channel(Pool pool, long number, int queueFd, int answerFd, FileCalls.OpenFile queueFile) {
+        Channel(Pool pool, long number, String name, int queueFd, int answerFd, FileCalls.OpenFile queueFile) {
             this.pool = pool;
             this.number = number;
+            this.name = name;
             this.queueFd = queueFd;
             this.answerFd = answerFd;
             this.queueFile = queueFile;
         }
 
-        /** The user who made the request: the owner of the pool, whom the kernel alone let open its FIFOs. */
+        /** Whether a launcher read root's pair's {@link #FREE} token: nothing is left to read in its answer FIFO. */
+        boolean tokenTaken() throws IOException {
+            PollSet readable = new PollSet(1);
+            readable.add(answerFd, PollSet.POLLIN);
+            readable.poll(0);
+            return readable.returned(0) == 0;
+        }
+
+        /** The user who made the request: the one whom the kernel alone (and root) let open the pool's FIFOs. */
         int uid() {
             return pool.uid;
         }
 
         /**
-         * Whether process {@code pid} holds this request FIFO open as descriptor {@code fd} (so it is the launcher, as
-         * this agent sees process ids) and lives in the agent's network namespace: the VIPs of another namespace are
-         * not this agent's to move.
+         * Whether process {@code pid} lives in the agent's network namespace (the VIPs of another namespace are not this
+         * agent's to move) and, where the agent can see it (as root), holds this request FIFO open as descriptor
+         * {@code fd} (so it is the launcher, as this agent sees process ids). An agent of its own user cannot look into
+         * other users' descriptors; root's launcher checked the namespace itself, and a member's names its own pid.
          */
         boolean launcherHere(long pid, int fd) {
-            Path process = Path.of("/proc", Long.toString(pid));
             try {
-                return FileCalls.describeOpen(process.resolve("ns/net")).sameFileAs(netNamespace)
-                        && FileCalls.describeOpen(process.resolve("fd/" + fd)).sameFileAs(queueFile);
+                return netNamespaceOf(Long.toString(pid)).sameFileAs(netNamespace)
+                        && (OWNER != ROOT || FileCalls.describeOpen(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).sameFileAs(queueFile));
             } catch (IOException | RuntimeException gone) {
                 return false;
             }

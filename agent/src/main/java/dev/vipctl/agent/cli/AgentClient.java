@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The launcher's side of {@link AgentProtocol}, in Java: the agent's warm-up hands its requests over this way, through
@@ -54,12 +56,13 @@ final class AgentClient {
 
     /** A claimed pair, opened as the launcher opens it: the answers read-only, the request read-write. */
     static final class Pair implements AutoCloseable {
-        final Path claim;
+        /** The base of the pair's names, {@code N-Q-A}, in its pool. */
+        final Path base;
         final int answers;
         final int requests;
 
-        Pair(Path claim, int answers, int requests) {
-            this.claim = claim;
+        Pair(Path base, int answers, int requests) {
+            this.base = base;
             this.answers = answers;
             this.requests = requests;
         }
@@ -158,8 +161,9 @@ final class AgentClient {
     }
 
     /**
-     * Claims a free pair of {@code pool} (creating its {@code N.c} exclusively) and opens it; null when none is free.
-     * The answer FIFO is opened non-blocking, as {@link Pair#read} waits with poll.
+     * Claims a free pair of {@code pool} and opens it, as {@code bin/vipctl} does; null when none is free. In root's
+     * pool (named 0) through the agent's descriptors, by taking the {@link AgentChannels#FREE} token; in a member's by
+     * creating {@code N-Q-A.c} exclusively. The answer FIFO is opened non-blocking, as {@link Pair#read} waits with poll.
      */
     static Pair claim(Path pool) throws IOException {
         List<Path> queues = new ArrayList<>();
@@ -167,27 +171,78 @@ final class AgentClient {
             entries.forEach(queues::add);
         }
         queues.sort(null);
+        boolean root = pool.getFileName().toString().equals("0");
         for (Path queue : queues) {
-            String base = queue.toString().substring(0, queue.toString().length() - 2);
-            int claimFd = FileCalls.open(base + ".c", FileCalls.O_WRONLY | FileCalls.O_CREAT | FileCalls.O_EXCL | FileCalls.O_CLOEXEC, 0600);
-            if (claimFd < 0) {
+            Matcher name = PAIR_NAME.matcher(queue.getFileName().toString());
+            if (!name.matches()) {
                 continue;
             }
-            FileCalls.close(claimFd);
-            int readWrite = FileCalls.open(base + ".a", FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
+            Path base = queue.resolveSibling(name.group(1) + "-" + name.group(2) + "-" + name.group(3));
+            String answerPath;
+            String queuePath;
+            if (root) {
+                // The agent's pid: its directory is PID-IF, or .PID-IF before it is published.
+                String home = pool.getParent().getFileName().toString();
+                String descriptors = "/proc/" + home.substring(home.startsWith(".") ? 1 : 0, home.indexOf('-')) + "/fd/";
+                answerPath = descriptors + name.group(3);
+                queuePath = descriptors + name.group(2);
+            } else {
+                int claimFd = FileCalls.open(base + ".c", FileCalls.O_WRONLY | FileCalls.O_CREAT | FileCalls.O_EXCL | FileCalls.O_CLOEXEC, 0600);
+                if (claimFd < 0) {
+                    continue;
+                }
+                FileCalls.close(claimFd);
+                answerPath = base + ".a";
+                queuePath = queue.toString();
+            }
+            int readWrite = FileCalls.open(answerPath, FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
             if (readWrite < 0) {
-                Files.deleteIfExists(Path.of(base + ".c")); // the pair was replaced since the listing: a claim of nothing
+                if (!root) {
+                    Files.deleteIfExists(Path.of(base + ".c")); // the pair was replaced since the listing: a claim of nothing
+                }
+                continue;
+            }
+            // Root's: the descriptors named must still be the pair's (the agent reuses a replaced pair's numbers).
+            if (root && !(opened(readWrite, Path.of(base + ".a")) && takeFreeToken(readWrite))) {
+                FileCalls.close(readWrite);
                 continue;
             }
             int answers = FileCalls.open("/proc/self/fd/" + readWrite, FileCalls.O_RDONLY | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
             FileCalls.close(readWrite);
-            int requests = FileCalls.open(queue.toString(), FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
-            if (answers < 0 || requests < 0) {
-                throw new IOException("cannot open the claimed pair " + base + ": " + Errno.describe(Native.getLastError()));
+            int requests = FileCalls.open(queuePath, FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
+            if (answers < 0 || requests < 0 || root && !opened(requests, queue)) {
+                int errno = Native.getLastError();
+                for (int fd : new int[] {answers, requests}) {
+                    if (fd >= 0) {
+                        FileCalls.close(fd);
+                    }
+                }
+                if (root) {
+                    continue; // replaced meanwhile: the token is spent, and the sweep replaces what it took it from
+                }
+                throw new IOException("cannot open the claimed pair " + base + ": " + Errno.describe(errno));
             }
-            return new Pair(Path.of(base + ".c"), answers, requests);
+            return new Pair(base, answers, requests);
         }
         return null;
+    }
+
+    /** {@code N-Q-A.q}: the sequence number and the agent's descriptors of the request and answer FIFOs. */
+    private static final Pattern PAIR_NAME = Pattern.compile("([0-9]+)-([0-9]+)-([0-9]+)\\.q");
+
+    /** Whether {@code fd} is the FIFO named {@code name} now (false when the name is gone). */
+    private static boolean opened(int fd, Path name) throws IOException {
+        try {
+            return FileCalls.describe(fd).sameFileAs(FileCalls.describe(name));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
+        }
+    }
+
+    /** Whether {@code fd} is a FIFO and this read took the token from it: then the pair is this launcher's. */
+    private static boolean takeFreeToken(int fd) throws IOException {
+        byte[] one = new byte[1];
+        return FileCalls.describe(fd).isFifo() && FileCalls.read(fd, one, new NativeLong(1)).longValue() == 1 && one[0] == AgentChannels.FREE;
     }
 
     /** Hands {@code arguments} over through a free pair of {@code pool}, as the launcher does; null when none is free. */

@@ -11,61 +11,70 @@ import java.util.List;
  * {@link AgentChannels} serves it.
  *
  * <h2>Places</h2>
- * The agent directory D ({@code --agent-dir}, default {@code /run/vipctl/agent}) is root's (0755), and so is every
- * directory above it: the agent refuses to start under a directory another user may change. Each agent has its own
- * directory {@code D/PID-IF} (its process id and interface): 0700 root, or with {@code --agent-group G} 0750 root:G,
- * published (renamed into place) only once the agent is warm. Inside it, one pool directory per user who may ask,
- * named by the uid and owned by that user (0700): {@code 0} for root from the start, and one for each group member who
- * asked for it by creating a file {@code new/UID} ({@code new}: 1730 root:G, writable but not listable by the group;
- * the kernel makes the member its owner). The agent, watching {@code new}, makes the pool at once and then removes the
- * file; the launcher waits (at most 2 s) until the file is gone and goes on with its request. A pool
- * holds {@link #PAIRS_PER_POOL} request channels, each a pair of FIFOs {@code N.q} (request) and {@code N.a} (answer),
- * 0600 and owned by the pool's user: only that user (and root) can open them. The agent makes them, holds them open
- * ({@code N.q} for reading, {@code N.a} for reading and writing) and never opens them by name again; N is a sequence
- * number that the agent never uses twice.
+ * The agent runs as root, or (its systemd unit) as an unprivileged user U with CAP_NET_ADMIN and CAP_NET_RAW only. The
+ * agent directory D ({@code --agent-dir}, default {@code /run/vipctl/agent}) is root's or U's (0755), and so is every
+ * directory above it, writable by nobody else: the agent refuses to start under a directory another user may change.
+ * Each agent has its own directory {@code D/PID-IF} (its process id and interface): 0700, or with {@code --agent-group
+ * G} 0750 and group G, published (renamed into place) only once the agent is warm. Inside it, one pool directory per
+ * user who may ask, named by the uid (0700, the agent's; a member's opened to that member alone by a POSIX ACL entry):
+ * {@code 0} for root from the start, and one for each group member who asked for it by creating a file {@code new/UID}
+ * ({@code new}: 1730 with group G, writable but not listable by the group; the kernel makes the member its owner).
+ * The agent, watching {@code new}, makes the pool at once and then removes the file; the launcher waits (at most 2 s)
+ * until the file is gone and goes on with its request. A pool holds {@link #PAIRS_PER_POOL} request channels, each a
+ * pair of FIFOs {@code N-Q-A.q} (request) and {@code N-Q-A.a} (answer), 0600, that only the pool's user (by its ACL
+ * entry), the agent's user and root can open. The agent makes them, holds them open ({@code .q} for reading as
+ * descriptor Q, {@code .a} for reading and writing as descriptor A) and never opens them by name again; N is a
+ * sequence number that the agent never uses twice.
  *
  * <h2>Hand-over</h2>
  * <ol>
- * <li>The launcher picks an agent: {@code D/PID-IF} for its {@code --interface}. Root's launcher checks that the
- * directories are root's and that PID lives in its network namespace; the agent checks this too.</li>
- * <li>It claims a pair by creating {@code N.c} exclusively (O_EXCL: bash's noclobber), so no two launchers share one.</li>
- * <li>It opens {@code N.a} read-write, then read-only through /proc/self/fd, and closes the first: from then on a read
- * of {@code N.a} ends (end-of-file) when the agent is gone.</li>
- * <li>It opens {@code N.q} read-write and writes the request frame.</li>
+ * <li>The launcher picks an agent: {@code D/PID-IF} for its {@code --interface}. Root's launcher checks that PID lives
+ * in its network namespace and runs as root or wholly as U (not a set-uid program); the agent checks the namespace
+ * too (through /proc/PID/net/dev, which it may look at for any process).</li>
+ * <li>A member claims a pair by creating {@code N-Q-A.c} exclusively (O_EXCL: bash's noclobber), so no two launchers
+ * share one. Root opens nothing by name in a directory U may change: it opens the agent's own descriptors
+ * {@code /proc/PID/fd/A} and {@code /proc/PID/fd/Q}, checks on what it opened that they are FIFOs, and claims the
+ * pair by reading the one byte {@code 'F'} the agent put into a fresh pair of root's answer FIFO (a read from a pipe
+ * takes bytes atomically: one launcher gets it).</li>
+ * <li>It opens the answer FIFO read-write, then read-only through /proc/self/fd, and closes the first: from then on a
+ * read of it ends (end-of-file) when the agent is gone.</li>
+ * <li>It opens the request FIFO read-write and writes the request frame.</li>
  * <li>It waits at most {@link #ACCEPT_WINDOW_MILLIS} for the answer's first byte.</li>
  * </ol>
  *
  * <h2>Request frame</h2>
  * NUL-terminated fields: {@value #MAGIC}, LENGTH (decimal: the bytes of everything after this field), the launcher's
- * PID and FD (its descriptor of {@code N.q}, by which the agent knows that PID is the writer), LAUNCH and SENT (µs since
- * the epoch when the launcher started and when it wrote this frame; empty where bash has no clock, before 5.0), COUNT
- * (1 to {@value #MAX_ARGUMENTS}), then COUNT arguments. At most {@value #MAX_FRAME_BYTES} bytes in all, counted in
+ * PID and FD (its descriptor of the request FIFO, by which an agent running as root knows that PID is the writer),
+ * LAUNCH and SENT (µs since the epoch when the launcher started and when it wrote this frame; empty where bash has no
+ * clock, before 5.0), COUNT (1 to {@value #MAX_ARGUMENTS}), then COUNT arguments. At most {@value #MAX_FRAME_BYTES} bytes in all, counted in
  * bytes, so that it fits into the pipe before anyone reads it. A frame that breaks any of this is refused as a whole:
  * nothing is cut short or joined to another.
  *
  * <h2>The commit point</h2>
  * The frame's first byte, {@code 'v'}, is a token that only one side can take: a read from a pipe takes bytes
  * atomically. The agent takes it when it reads the frame. It commits to the request when the first byte it read was the
- * token and, once the frame is whole, the launcher still holds {@code N.q} open; from then on it owes an answer. A
- * launcher whose wait ends without an answer takes the token back by reading one byte from {@code N.q}: if that is
+ * token and, once the frame is whole, the launcher still holds the request FIFO open; from then on it owes an answer. A
+ * launcher whose wait ends without an answer takes the token back by reading one byte from the request FIFO: if that is
  * {@code 'v'}, the agent never took it and never will, and the launcher runs the command itself; otherwise the agent
  * has it, and the launcher waits for the answer without a time limit. A launcher that dies before the agent took the
  * token takes its request with it: its pipe's content goes when its last descriptor closes, or the agent finds no
  * writer left. So a request runs in the agent at most once, and never after its launcher gave up or died.
  *
  * <h2>Answer</h2>
- * Into {@code N.a}, one byte first: {@code 'A'} (accepted) as soon as the agent has taken the request on, then
+ * Into the answer FIFO, one byte first: {@code 'A'} (accepted) as soon as the agent has taken the request on, then
  * {@value #RESULT_DIGITS} ASCII digits, the exit code (3) and the byte lengths of the standard output (10) and error
  * (10), then those bytes: the agent ran the command, or refused it with an exit code (2 for bad input or an option its
  * caller may not give). Fixed widths, so that bash reads the answer in three reads ({@code read -N}) instead of a
  * system call per byte. Or {@code 'D'} (declined), then a {@link Decline} word and a sentence, each ending in NUL: not
  * run, and the launcher runs the command itself (for {@code elsewhere} and {@code interface} it first tries another
  * agent). If the agent dies after {@code 'A'}, the launcher reads end-of-file and runs the command itself: up and down
- * converge. Then the agent closes and removes the pair and its claim and makes a new one. A pair claimed but not
- * written to within {@link #STALE_CLAIM_MILLIS}, or whose launcher went away, is replaced the same way.
+ * converge. Then the agent closes and removes the pair and its claim and makes a new one. A pair claimed (its
+ * {@code .c} made, or root's token taken) but not written to within {@link #STALE_CLAIM_MILLIS}, or whose launcher went
+ * away, is replaced the same way. An agent that is not root's declines ({@code files}) a request of root's that
+ * names a log file or lock directory (its files would be U's, not root's) or a --config it cannot read.
  */
 final class AgentProtocol {
-    static final String MAGIC = "vipctl-request-2";
+    static final String MAGIC = "vipctl-request-3";
     static final byte TOKEN = 'v';
     /** POSIX PIPE_BUF, and the least a Linux pipe holds: the launcher writes the frame before anyone reads it. */
     static final int MAX_FRAME_BYTES = 4096;
@@ -94,7 +103,12 @@ final class AgentProtocol {
         /** Every request worker is busy. */
         BUSY,
         /** The frame breaks the protocol. */
-        MALFORMED;
+        MALFORMED,
+        /**
+         * An agent that is not root's would have to write or lock a file of root's (a log file or lock directory of
+         * root's request), or could not read root's --config.
+         */
+        FILES;
 
         String word() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -25,6 +25,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -37,7 +38,8 @@ import java.util.stream.Stream;
  *
  * <p>Who may ask what: root may hand over 'up' and 'down' with any of their options (it could run them itself); a
  * member of {@code --agent-group} only with {@link Settings#MEMBER_REQUEST_OPTIONS}; every request must name the agent's
- * own interface. The kernel tells who asks: only the owner of a pool (and root) can open its FIFOs.
+ * own interface; an agent that is not root's declines root's requests that would make it keep root's files. The kernel
+ * tells who asks: only the pool's user (by its ACL entry), the agent's user and root can open a pool's FIFOs.
  *
  * <p>Bounded: at most {@link #WORKERS} requests run at once (another is declined, and its launcher runs it), each user
  * has {@link AgentProtocol#PAIRS_PER_POOL} channels, there are at most {@link AgentChannels#MAX_MEMBER_POOLS} member
@@ -254,22 +256,45 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
             if (!refused.isEmpty()) {
                 refused.sort(null);
                 decision.refusal = "through the resident agent, a member of group " + settings.agentGroup + " may not give "
-                        + String.join(", ", refused) + ": the agent runs as root, so a file it wrote or read for you, or a safety"
-                        + " rule it lifted, would be root's doing (its own log and lock directory apply); ask root to run it";
+                        + String.join(", ", refused) + ": a file the agent wrote or read for you, or a safety rule it lifted, would be"
+                        + " done with the agent's privileges, not yours (its own log and lock directory apply); ask root to run it";
                 return decision;
             }
+        }
+        // The warm-up's own requests (before launchers find the agent) use a lock directory of its own.
+        boolean rootAsksAnotherUser = uid == 0 && AgentChannels.OWNER != 0 && host == thisHost;
+        Set<String> given = Settings.optionsGiven(args);
+        if (rootAsksAnotherUser && (given.contains(Settings.LOG_FILE) || given.contains(Settings.LOCK_DIR))) {
+            // Checked before parsing, which opens the log file: its user's file would not be root's log, nor its lock
+            // one that root's other runs take.
+            return declineFiles(decision, "does not keep root's --log-file or --lock-dir");
         }
         try {
             decision.settings = Settings.parse(args);
         } catch (TakeoverException e) {
+            if (rootAsksAnotherUser && given.contains(Settings.CONFIG)) {
+                // A --config that root may read and this agent's user may not, or whose log file it may not write:
+                // root's own run says which, if either.
+                return declineFiles(decision, "cannot use root's --config");
+            }
             decision.badInput = e;
             return decision;
+        }
+        if (rootAsksAnotherUser && (decision.settings.logFile != null || decision.settings.lockDirectory != null)) {
+            return declineFiles(decision, "does not keep root's --log-file or --lock-dir");
         }
         String asked = decision.settings.interfaceName;
         if (asked != null && !asked.equals(settings.interfaceName)) {
             decision.decline = AgentProtocol.Decline.INTERFACE;
             decision.sentence = "this agent serves " + settings.interfaceName + ", not " + asked;
         }
+        return decision;
+    }
+
+    private static Decision declineFiles(Decision decision, String what) {
+        decision.settings = null;
+        decision.decline = AgentProtocol.Decline.FILES;
+        decision.sentence = "the resident agent runs as uid " + AgentChannels.OWNER + ", not as root, and " + what;
         return decision;
     }
 

@@ -292,15 +292,25 @@ class AgentChannelsTest {
         }
     }
 
-    /** The numbers N of the files N{@code suffix} in a pool. */
+    /** The numbers N of the pairs' files N-Q-A{@code suffix} in a pool. */
     private static SortedSet<Long> numbers(Path pool, String suffix) {
         SortedSet<Long> numbers = new TreeSet<>();
         for (String name : names(pool)) {
-            if (name.matches("[0-9]+\\" + suffix)) {
-                numbers.add(Long.parseLong(name.substring(0, name.length() - suffix.length())));
+            if (name.matches("[0-9]+-[0-9]+-[0-9]+\\" + suffix)) {
+                numbers.add(Long.parseLong(name.substring(0, name.indexOf('-'))));
             }
         }
         return numbers;
+    }
+
+    /** Pair {@code n}'s file N-Q-A{@code suffix} in a pool (a name no file has when there is none). */
+    private static Path pair(Path pool, long n, String suffix) {
+        for (String name : names(pool)) {
+            if (name.startsWith(n + "-") && name.matches("[0-9]+-[0-9]+-[0-9]+\\" + suffix)) {
+                return pool.resolve(name);
+            }
+        }
+        return pool.resolve(n + "-none" + suffix);
     }
 
     private static SortedSet<String> names(Path directory) {
@@ -318,8 +328,8 @@ class AgentChannelsTest {
         SortedSet<Long> queues = numbers(pool, ".q");
         SortedSet<String> expected = new TreeSet<>();
         for (long n : queues) {
-            expected.add(n + ".q");
-            expected.add(n + ".a");
+            expected.add(pair(pool, n, ".q").getFileName().toString());
+            expected.add(pair(pool, n, ".a").getFileName().toString());
         }
         return queues.size() == AgentProtocol.PAIRS_PER_POOL && names(pool).equals(expected) && heldOpen(pool, queues);
     }
@@ -331,7 +341,7 @@ class AgentChannelsTest {
     private static boolean heldOpen(Path pool, Set<Long> numbers) {
         Set<String> open = openDescriptors().stream().map(fd -> fd.substring(fd.indexOf(" -> ") + 4)).collect(Collectors.toSet());
         for (long n : numbers) {
-            if (!open.contains(pool.resolve(n + ".q").toString()) || !open.contains(pool.resolve(n + ".a").toString())) {
+            if (!open.contains(pair(pool, n, ".q").toString()) || !open.contains(pair(pool, n, ".a").toString())) {
                 return false;
             }
         }
@@ -344,8 +354,8 @@ class AgentChannelsTest {
     }
 
     private static long number(AgentClient.Pair pair) {
-        String name = pair.claim.getFileName().toString();
-        return Long.parseLong(name.substring(0, name.length() - 2));
+        String name = pair.base.getFileName().toString();
+        return Long.parseLong(name.substring(0, name.indexOf('-')));
     }
 
     private void awaitReplaced(Path pool, long number) throws Exception {
@@ -353,8 +363,8 @@ class AgentChannelsTest {
             SortedSet<Long> queues = numbers(pool, ".q");
             return !queues.contains(number) && queues.size() == AgentProtocol.PAIRS_PER_POOL && queues.last() > number
                     && heldOpen(pool, queues.tailSet(number))
-                    && !Files.exists(pool.resolve(number + ".a"), LinkOption.NOFOLLOW_LINKS)
-                    && !Files.exists(pool.resolve(number + ".c"), LinkOption.NOFOLLOW_LINKS);
+                    && !Files.exists(pair(pool, number, ".a"), LinkOption.NOFOLLOW_LINKS)
+                    && !Files.exists(pair(pool, number, ".c"), LinkOption.NOFOLLOW_LINKS);
         });
     }
 
@@ -435,7 +445,7 @@ class AgentChannelsTest {
     private static List<String> waitingAnswers(Path pool) {
         List<String> waiting = new ArrayList<>();
         for (long n : numbers(pool, ".a")) {
-            int fd = FileCalls.open(pool.resolve(n + ".a").toString(), FileCalls.O_RDONLY | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
+            int fd = FileCalls.open(pair(pool, n, ".a").toString(), FileCalls.O_RDONLY | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
             if (fd < 0) {
                 continue;
             }
@@ -610,26 +620,26 @@ class AgentChannelsTest {
                 early.add("round " + round + ": the hand-over itself got " + answer);
                 break;
             }
-            Path queue = pool.resolve(next + ".q");
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS);
-            while (!Files.exists(queue, LinkOption.NOFOLLOW_LINKS) && System.nanoTime() - deadline < 0) {
+            Path queue;
+            while (!Files.exists(queue = pair(pool, next, ".q"), LinkOption.NOFOLLOW_LINKS) && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
             }
-            Path claim = pool.resolve(next + ".c");
-            int claimFd = FileCalls.open(claim.toString(), FileCalls.O_WRONLY | FileCalls.O_CREAT | FileCalls.O_EXCL | FileCalls.O_CLOEXEC, 0600);
-            assertTrue(claimFd >= 0, "claimed " + next);
-            FileCalls.close(claimFd);
-            int readWrite = FileCalls.open(pool.resolve(next + ".a").toString(), FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
-            if (readWrite < 0) {
-                early.add("round " + round + ": " + next + ".q was there, " + next + ".a not yet (" + Errno.describe(Native.getLastError())
-                        + "); the claim " + next + ".c now blocks the pair");
+            assertTrue(Files.exists(queue, LinkOption.NOFOLLOW_LINKS), "round " + round + ": pair " + next + " made: " + names(pool) + "\nlog:\n" + log);
+            // Root's way in: the agent's descriptors named by N-Q-A, and the token in the answer FIFO.
+            String[] numbers = queue.getFileName().toString().replace(".q", "").split("-");
+            int readWrite = FileCalls.open("/proc/self/fd/" + numbers[2], FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
+            byte[] token = new byte[1];
+            if (readWrite < 0 || FileCalls.read(readWrite, token, new NativeLong(1)).longValue() != 1 || token[0] != AgentChannels.FREE) {
+                early.add("round " + round + ": " + queue.getFileName() + " was there, its answer FIFO " + (readWrite < 0 ? "not open"
+                        : "without the free token") + " yet");
                 break;
             }
             int answers = FileCalls.open("/proc/self/fd/" + readWrite, FileCalls.O_RDONLY | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
             FileCalls.close(readWrite);
-            int requests = FileCalls.open(queue.toString(), FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
+            int requests = FileCalls.open("/proc/self/fd/" + numbers[1], FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
             assertTrue(answers >= 0 && requests >= 0);
-            AgentClient.Pair pair = new AgentClient.Pair(claim, answers, requests);
+            AgentClient.Pair pair = new AgentClient.Pair(Path.of(queue.toString().replace(".q", "")), answers, requests);
             pairs.add(pair);
             List<String> mine = List.of("up", "claimed at once " + round);
             pair.send(mine);
@@ -651,6 +661,7 @@ class AgentChannelsTest {
             }
             assertServed(pair.read(DEADLINE_MILLIS), mine);
             closePair(pair);
+            awaitReplaced(pool, next); // else the next round could find this pair before its replacement, and count wrong
         }
         assertEquals(List.of(), early, "a launcher found a pair the agent was still making");
     }
@@ -680,7 +691,7 @@ class AgentChannelsTest {
         assertTrue(settled(pool), names(pool).toString());
         for (long n : numbers(pool, ".q")) {
             for (String suffix : new String[] {".q", ".a"}) {
-                Path fifo = pool.resolve(n + suffix);
+                Path fifo = pair(pool, n, suffix);
                 assertTrue(FileCalls.describe(fifo).isFifo(), fifo + " is a FIFO");
                 assertEquals(0600, mode(fifo) & 07777, fifo.toString());
                 assertEquals(0, owner(fifo), fifo.toString());
@@ -1087,14 +1098,35 @@ class AgentChannelsTest {
     // --- 7. stale claims and strays ---
 
     @Test
-    void anAbandonedClaimIsReplaced() throws Exception {
+    void anAbandonedClaimOfAMemberIsReplaced() throws Exception {
+        AgentChannels channels = started(adm(), 3);
+        publish(channels);
+        int member = 12345;
+        askForPool(channels.home(), Integer.toString(member), member);
+        Path pool = channels.home().resolve(Integer.toString(member));
+        awaitSettled(pool);
+        AgentClient.Pair pair = claim(pool);
+        long number = number(pair);
+        Files.setLastModifiedTime(Path.of(pair.base + ".c"), FileTime.fromMillis(System.currentTimeMillis() - 40_000));
+
+        awaitReplaced(pool, number);
+        assertTrue(log.await("never used").contains("channel " + number), log.toString());
+        assertEquals(0, pair.read(DEADLINE_MILLIS).first, "the launcher that held it reads end-of-file");
+        awaitSettled(pool);
+        assertEquals(List.of(), dispatcher.arguments());
+    }
+
+    /** Root's claim is its token taken: the sweeps see that and time it (so this test takes the 30 s). */
+    @Test
+    void anAbandonedClaimOfRootIsReplaced() throws Exception {
         AgentChannels channels = started(null, 3);
         Path pool = channels.pool(0);
         AgentClient.Pair pair = claim(pool);
         long number = number(pair);
-        Files.setLastModifiedTime(pair.claim, FileTime.fromMillis(System.currentTimeMillis() - 40_000));
+        Thread.sleep(AgentProtocol.STALE_CLAIM_MILLIS - 2000);
+        assertTrue(numbers(pool, ".q").contains(number), "not replaced before its time: " + log);
 
-        awaitReplaced(pool, number);
+        waitFor(() -> "pair " + number + " replaced", () -> !numbers(pool, ".q").contains(number));
         assertTrue(log.await("never used").contains("channel " + number), log.toString());
         assertEquals(0, pair.read(DEADLINE_MILLIS).first, "the launcher that held it reads end-of-file");
         awaitSettled(pool);
@@ -1109,7 +1141,7 @@ class AgentChannelsTest {
         long number = number(pair);
         log.lines.clear();
         Thread.sleep(2500); // two sweeps at least: nothing to poll for, as nothing should happen
-        assertTrue(Files.exists(pair.claim), "a claim of a moment ago stays");
+        assertTrue(Files.exists(Path.of(pair.base + ".q")), "a claim of a moment ago stays");
         assertTrue(numbers(pool, ".q").contains(number));
         List<String> arguments = List.of("up", "late but fine");
         pair.send(arguments);
@@ -1158,6 +1190,14 @@ class AgentChannelsTest {
         return temp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName("adm");
     }
 
+    /** A file's access ACL as getfacl (package acl) prints it, numeric, without comments. */
+    private static List<String> acl(Path path) throws Exception {
+        Process getfacl = new ProcessBuilder("getfacl", "--omit-header", "--numeric", "--physical", "--absolute-names", path.toString()).redirectErrorStream(true).start();
+        String text = new String(getfacl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, getfacl.waitFor(), text);
+        return text.lines().filter(line -> !line.isEmpty()).collect(Collectors.toList());
+    }
+
     /** A member's request new/NAME, owned by {@code uid}: made aside and renamed in, so the agent never sees it half made. */
     private Path askForPool(Path home, String name, int uid) throws IOException {
         Path aside = Files.createTempFile(temp, "request", "");
@@ -1196,15 +1236,16 @@ class AgentChannelsTest {
         waitFor("the request " + request + " taken away", () -> !Files.exists(request, LinkOption.NOFOLLOW_LINKS));
         // Taken away last: the pool is whole by then.
         assertTrue(Files.isDirectory(pool, LinkOption.NOFOLLOW_LINKS), "a pool for uid " + member + "; log:\n" + log);
-        assertEquals(member, owner(pool));
-        assertEquals(0700, mode(pool) & 07777);
+        assertEquals(0, owner(pool), "the agent's");
+        assertEquals(List.of("user::rwx", "user:" + member + ":rwx", "group::---", "mask::rwx", "other::---"), acl(pool),
+                "the member alone may use it");
         assertTrue(settled(pool), names(pool).toString());
         for (long n : numbers(pool, ".q")) {
             for (String suffix : new String[] {".q", ".a"}) {
-                Path fifo = pool.resolve(n + suffix);
+                Path fifo = pair(pool, n, suffix);
                 assertTrue(FileCalls.describe(fifo).isFifo(), fifo.toString());
-                assertEquals(member, owner(fifo), fifo.toString());
-                assertEquals(0600, mode(fifo) & 07777, fifo.toString());
+                assertEquals(0, owner(fifo), fifo.toString());
+                assertEquals(List.of("user::rw-", "user:" + member + ":rw-", "group::---", "mask::rw-", "other::---"), acl(fifo), fifo.toString());
             }
         }
         assertTrue(log.contains("made a request pool for uid " + member), log.toString());
@@ -1239,7 +1280,7 @@ class AgentChannelsTest {
         start(channels, 3);
         waitFor("the request taken away", () -> !Files.exists(request, LinkOption.NOFOLLOW_LINKS));
         assertTrue(settled(staging.resolve("4242")), names(staging.resolve("4242")).toString());
-        assertEquals(4242, owner(staging.resolve("4242")));
+        assertTrue(acl(staging.resolve("4242")).contains("user:4242:rwx"), "the pool is opened to 4242");
     }
 
     @Test
@@ -1471,7 +1512,7 @@ class AgentChannelsTest {
         AgentClient.Pair bad = claim(pool);
         AgentClient.Pair good = claim(pool);
         // The pool's user may open its answer FIFO read-write, and fill it, before it sends a bad frame.
-        int filler = FileCalls.open(pool.resolve(number(bad) + ".a").toString(), FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
+        int filler = FileCalls.open(pair(pool, number(bad), ".a").toString(), FileCalls.O_RDWR | FileCalls.O_NONBLOCK | FileCalls.O_CLOEXEC, 0);
         assertTrue(filler >= 0);
         descriptors.add(filler);
         byte[] block = new byte[4096];

@@ -56,7 +56,7 @@ class AgentProtocolTest {
     @Test
     void theFrameIsTheMagicLengthAndNulTerminatedFields() {
         byte[] frame = AgentProtocol.frame(42, 3, 100, 200, List.of("down"));
-        assertEquals("vipctl-request-2\u000020\u000042\u00003\u0000100\u0000200\u00001\u0000down\u0000", new String(frame, US_ASCII));
+        assertEquals("vipctl-request-3\u000020\u000042\u00003\u0000100\u0000200\u00001\u0000down\u0000", new String(frame, US_ASCII));
         assertEquals(AgentProtocol.TOKEN, frame[0], "the token is the frame's first byte");
     }
 
@@ -122,12 +122,12 @@ class AgentProtocolTest {
     @Test
     void aWrongMagicIsMalformed() {
         byte[] frame = AgentProtocol.frame(42, 3, 100, 200, UP);
-        byte[] oldVersion = replaceFirst(frame, "vipctl-request-2", "vipctl-request-1");
-        assertMalformed(oldVersion, "does not start with vipctl-request-2");
+        byte[] oldVersion = replaceFirst(frame, "vipctl-request-3", "vipctl-request-2");
+        assertMalformed(oldVersion, "does not start with vipctl-request-3");
 
         // Without its NUL, a magic of 17 bytes cannot be the magic any more.
-        byte[] tooLong = "vipctl-request-22".getBytes(US_ASCII);
-        assertMalformed(tooLong, "does not start with vipctl-request-2");
+        byte[] tooLong = "vipctl-request-33".getBytes(US_ASCII);
+        assertMalformed(tooLong, "does not start with vipctl-request-3");
     }
 
     @ParameterizedTest
@@ -138,7 +138,7 @@ class AgentProtocolTest {
 
     @Test
     void aLengthWithoutItsNulAfterFourDigitsIsMalformedAtOnce() {
-        assertMalformed("vipctl-request-2\u000012345".getBytes(US_ASCII), "LENGTH is not 1 to 4 digits");
+        assertMalformed("vipctl-request-3\u000012345".getBytes(US_ASCII), "LENGTH is not 1 to 4 digits");
     }
 
     @Test
@@ -146,14 +146,14 @@ class AgentProtocolTest {
         // Refused at the first byte that cannot belong to LENGTH, not when the frame is whole.
         assertMalformed(withLength("1a", "42\u00003\u0000\u0000\u00001\u0000down\u0000"), "LENGTH is not 1 to 4 digits");
         assertMalformed(withLength("-1", "42\u00003\u0000\u0000\u00001\u0000down\u0000"), "LENGTH is not 1 to 4 digits");
-        assertMalformed("vipctl-request-2\u00001x".getBytes(US_ASCII), "LENGTH is not 1 to 4 digits");
-        assertMalformed("vipctl-reqx".getBytes(US_ASCII), "does not start with vipctl-request-2");
+        assertMalformed("vipctl-request-3\u00001x".getBytes(US_ASCII), "LENGTH is not 1 to 4 digits");
+        assertMalformed("vipctl-reqx".getBytes(US_ASCII), "does not start with vipctl-request-3");
     }
 
     @Test
     void aLengthDeclaringMoreThanAPipeHoldsIsMalformedBeforeTheRestComes() {
         // The head alone: the agent refuses at once instead of waiting for bytes that cannot fit.
-        byte[] head = "vipctl-request-2\u00009999\u0000".getBytes(US_ASCII);
+        byte[] head = "vipctl-request-3\u00009999\u0000".getBytes(US_ASCII);
         assertMalformed(head, "declares 10021 bytes, more than 4096");
     }
 
@@ -254,8 +254,8 @@ class AgentProtocolTest {
         int bodyBytes = body.toString().getBytes(UTF_8).length;
         assertEquals(body.length() + 1 + 1 + 2 + 2, bodyBytes, "é, µ: one byte more than chars each; €: two more; U+1F600: four bytes for two chars");
 
-        String head = new String(frame, 0, "vipctl-request-2".length() + 1 + Integer.toString(bodyBytes).length() + 1, US_ASCII);
-        assertEquals("vipctl-request-2\u0000" + bodyBytes + "\u0000", head, "LENGTH counts bytes, not chars");
+        String head = new String(frame, 0, "vipctl-request-3".length() + 1 + Integer.toString(bodyBytes).length() + 1, US_ASCII);
+        assertEquals("vipctl-request-3\u0000" + bodyBytes + "\u0000", head, "LENGTH counts bytes, not chars");
         assertEquals(head.length() + bodyBytes, frame.length);
         assertEquals(MULTI_BYTE, complete(frame).request().arguments);
     }
@@ -386,7 +386,7 @@ class AgentProtocolTest {
     private static byte[] withLength(String length, String body) {
         byte[] rest = body.getBytes(UTF_8);
         String lengthText = length == null ? Integer.toString(rest.length) : length;
-        return concat(("vipctl-request-2\u0000" + lengthText + "\u0000").getBytes(US_ASCII), rest);
+        return concat(("vipctl-request-3\u0000" + lengthText + "\u0000").getBytes(US_ASCII), rest);
     }
 
     private static byte[] replaceFirst(byte[] frame, String from, String to) {
