@@ -69,6 +69,17 @@ final class DebianPackage {
         return dir;
     }
 
+    /**
+     * Shell steps that give what follows them, in a mount namespace of its own (unshare --mount --propagation private),
+     * a system to change: /etc and /usr as overlays whose changes land in a tmpfs mounted on the directory {@code "$3"},
+     * and empty tmpfs mounts on /run, /var/cache and /var/log. All of it goes with the namespace: the machine's users,
+     * files and services stay as they were.
+     */
+    static final String PRIVATE_SYSTEM = "set -e; mount -t tmpfs tmpfs \"$3\";"
+            + " for dir in etc usr; do mkdir \"$3/$dir\" \"$3/$dir.work\";"
+            + " mount -t overlay overlay -o \"lowerdir=/$dir,upperdir=$3/$dir,workdir=$3/$dir.work\" \"/$dir\"; done;"
+            + " mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/cache; mount -t tmpfs tmpfs /var/log; ";
+
     /** The fields of the control file, by name. */
     static Map<String, String> fields() {
         Map<String, String> fields = new LinkedHashMap<>();

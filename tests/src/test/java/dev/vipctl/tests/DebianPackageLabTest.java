@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The package's vipctl and maintainer scripts at work, as root, without installing the package: vipctl from an
  * unpacked copy moves the VIP in a namespace lab, and postinst and postrm run in a mount namespace of their own, where
- * /var/cache and /var/log are empty tmpfs mounts: what they make and remove there is gone with the namespace.
+ * /etc is an overlay and /var/cache and /var/log are empty tmpfs mounts: what they make and remove there (the system
+ * user vipctl too) is gone with the namespace.
  */
 class DebianPackageLabTest {
     private static final String VIP = NamespaceLab.VIP_WITH_PREFIX;
@@ -31,6 +32,8 @@ class DebianPackageLabTest {
     static Path tree;
     @TempDir
     static Path control;
+    @TempDir
+    static Path scratch;
 
     @BeforeAll
     static void unpack() {
@@ -62,20 +65,21 @@ class DebianPackageLabTest {
     }
 
     /**
-     * Runs {@code steps} (sh) in a private mount namespace with empty /var/cache and /var/log, PATH starting at the
-     * unpacked usr/bin as dpkg's PATH has /usr/bin; $1 is the unpacked tree, $2 the control directory.
+     * Runs {@code steps} (sh) in a private system ({@link DebianPackage#PRIVATE_SYSTEM}), PATH starting at the unpacked
+     * usr/bin as dpkg's PATH has /usr/bin; $1 is the unpacked tree, $2 the control directory.
      */
-    private static Shell.Result inPrivateVar(Map<String, String> environment, String steps) {
-        String script = "set -e; mount -t tmpfs tmpfs /var/cache; mount -t tmpfs tmpfs /var/log; PATH=$1/usr/bin:$PATH; " + steps;
-        return Shell.run(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", tree.toString(), control.toString()),
-                environment, 300);
+    private static Shell.Result inPrivateSystem(Map<String, String> environment, String steps) {
+        Tools.require("adduser", "adduser"); // postinst makes the system user vipctl
+        String script = DebianPackage.PRIVATE_SYSTEM + "PATH=$1/usr/bin:$PATH; " + steps;
+        return Shell.run(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", tree.toString(), control.toString(),
+                scratch.toString()), environment, 300);
     }
 
     @Test
     void postinstBuildsTheStartUpCacheThatVipctlUsesAndPostrmRemovesIt() {
         // A cache left by another Java build, then configure; vipctl must then start with the cache or not at all
         // (-Xshare:on, -XX:AOTMode=on); the trigger's run rebuilds it; remove, then purge.
-        Shell.Result result = inPrivateVar(Map.of(),
+        Shell.Result result = inPrivateSystem(Map.of(),
                 "mkdir /var/cache/vipctl; touch /var/cache/vipctl/java-0-stale.jsa; sh $2/postinst configure; ls /var/cache/vipctl; stat -c 'log %a %U' /var/log/vipctl;"
                         + " for cache in /var/cache/vipctl/*; do case $cache in *.aot) use=-XX:AOTMode=on ;; *) use=-Xshare:on ;; esac; done;"
                         + " VIPCTL_JAVA_OPTS=$use vipctl status --interface lo --vip 203.0.113.9/32 || echo status=$?;"
@@ -95,7 +99,7 @@ class DebianPackageLabTest {
 
     @Test
     void aCacheThatCannotBeBuiltDoesNotFailTheInstallation() {
-        Shell.Result result = inPrivateVar(Map.of("JAVA_HOME", "/nonexistent"), "sh $2/postinst configure; ls -A /var/cache/vipctl | wc -l");
+        Shell.Result result = inPrivateSystem(Map.of("JAVA_HOME", "/nonexistent"), "sh $2/postinst configure; ls -A /var/cache/vipctl | wc -l");
         assertEquals(0, result.exitCode, Launcher.describe(result));
         assertEquals("0", result.stdout.trim(), "no cache: " + Launcher.describe(result));
         assertTrue(result.stderr.contains("vipctl: JAVA_HOME is /nonexistent"), "vipctl's own reason: " + Launcher.describe(result));

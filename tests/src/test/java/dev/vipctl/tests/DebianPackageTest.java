@@ -45,6 +45,8 @@ class DebianPackageTest {
             Map.entry("/usr/libexec/vipctl/vipctl-keepalived-notify", RUNNABLE),
             Map.entry("/usr/libexec/vipctl/vip-up", RUNNABLE),
             Map.entry("/usr/libexec/vipctl/vip-down", RUNNABLE),
+            Map.entry("/lib/systemd/system/vipctl-agent@.service", READABLE),
+            Map.entry("/lib/systemd/system-generators/vipctl-agent-generator", RUNNABLE),
             Map.entry("/etc/vipctl/sip-primary.properties", READABLE),
             Map.entry("/etc/vipctl/sip-backup.properties", READABLE),
             Map.entry("/etc/vipctl/vi_1.properties", READABLE),
@@ -114,7 +116,7 @@ class DebianPackageTest {
         assertEquals("all", fields.get("Architecture"));
         assertEquals("net", fields.get("Section"));
         assertEquals("optional", fields.get("Priority"));
-        assertEquals(Set.of("default-jre-headless (>= 2:1.11) | java11-runtime-headless", "libc6", "libpcap0.8", "iproute2"),
+        assertEquals(Set.of("default-jre-headless (>= 2:1.11) | java11-runtime-headless", "libc6", "libpcap0.8", "iproute2", "adduser"),
                 Set.of(fields.get("Depends").split(", ")), fields.get("Depends"));
         assertNotNull(fields.get("Maintainer"));
         assertTrue(fields.get("Description").contains("\n"), "a synopsis and a long description: " + fields.get("Description"));
@@ -124,7 +126,7 @@ class DebianPackageTest {
     @Test
     void theExampleConfigurationIsConffilesAndTheJvmDirectoryATrigger() throws IOException {
         try (Stream<Path> files = Files.list(control)) {
-            assertEquals(Set.of("control", "md5sums", "conffiles", "triggers", "postinst", "postrm"),
+            assertEquals(Set.of("control", "md5sums", "conffiles", "triggers", "postinst", "prerm", "postrm"),
                     files.map(file -> file.getFileName().toString()).collect(Collectors.toSet()));
         }
         assertEquals(Set.of("/etc/vipctl/sip-primary.properties", "/etc/vipctl/sip-backup.properties", "/etc/vipctl/vi_1.properties"),
@@ -134,7 +136,7 @@ class DebianPackageTest {
 
     @Test
     void theMaintainerScriptsArePosixShWithSetE() throws IOException {
-        for (String script : List.of("postinst", "postrm")) {
+        for (String script : List.of("postinst", "prerm", "postrm")) {
             Path path = control.resolve(script);
             assertTrue(Files.isExecutable(path), script);
             List<String> lines = Files.readAllLines(path);
