@@ -70,6 +70,8 @@ public final class Usage {
         environment.put("JAVA_HOME", "the Java runtime to run on (else java from PATH), 11 or newer");
         environment.put("VIPCTL_NO_AGENT", "1: up and down always run in a process of their own, never through a resident agent");
         environment.put("VIPCTL_AGENT_DIR", "the resident agents' directory (default /run/vipctl/agent)");
+        environment.put("VIPCTL_AGENT_USER", "the user (name or uid) whose resident agent root's launcher uses besides root's"
+                + " (default vipctl, the Debian package's service)");
         environment.put("VIPCTL_JAVA_OPTS", "more JVM options");
         return environment;
     }
