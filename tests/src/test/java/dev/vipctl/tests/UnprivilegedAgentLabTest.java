@@ -18,7 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,9 +57,14 @@ class UnprivilegedAgentLabTest {
     private static final long AGENT_START_SECONDS = 120;
     private static final long COMMAND_SECONDS = 120;
 
+    /** The unit as shipped: {@link #unitSandbox} mirrors its system-call filter and address families. */
+    private static final Path UNIT = Path.of("../agent/src/deb/systemd/vipctl-agent@.service");
+
     @TempDir
     static Path shared;
     private static String launcher;
+    /** unit-sandbox, compiled: runs a command confined as the unit confines the agent. */
+    private static String sandbox;
 
     @TempDir
     Path dir;
@@ -67,6 +76,59 @@ class UnprivilegedAgentLabTest {
     @BeforeAll
     static void unprivilegedLauncher() throws IOException {
         launcher = UnprivilegedLauncher.path(shared);
+    }
+
+    /**
+     * Compiles unit-sandbox.c with the calls of @system-service as this machine's systemd lists them (the groups it
+     * names expanded), after checking that the unit still asks for exactly that filter and those address families.
+     */
+    @BeforeAll
+    static void unitSandbox() throws Exception {
+        Tools.require("gcc", "gcc");
+        Tools.require("systemd-analyze", "systemd");
+        List<String> unit = Files.readAllLines(UNIT);
+        for (String setting : List.of("SystemCallFilter=@system-service", "SystemCallErrorNumber=EPERM",
+                "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_PACKET", "NoNewPrivileges=yes")) {
+            assertTrue(unit.contains(setting), "the unit has " + setting + ", which unit-sandbox.c mirrors");
+        }
+        Map<String, List<String>> groups = new HashMap<>();
+        List<String> current = null;
+        for (String line : Shell.check("systemd-analyze", "syscall-filter").split("\n")) {
+            if (line.startsWith("@")) {
+                groups.put(line.trim(), current = new ArrayList<>());
+            } else if (current != null && !line.isBlank() && !line.trim().startsWith("#")) {
+                current.add(line.trim());
+            }
+        }
+        Set<String> calls = new TreeSet<>();
+        expand("@system-service", groups, calls);
+        assertTrue(calls.contains("read") && calls.contains("fsetxattr") && !calls.contains("chroot"), calls.toString());
+        StringBuilder header = new StringBuilder();
+        for (String call : calls) {
+            header.append("#ifdef __NR_").append(call).append("\n__NR_").append(call).append(",\n#endif\n");
+        }
+        Path dir = Files.createDirectories(shared.resolve("sandbox"));
+        Files.writeString(dir.resolve("ALLOWED.h"), header);
+        try (InputStream source = UnprivilegedAgentLabTest.class.getResourceAsStream("unit-sandbox.c")) {
+            Files.write(dir.resolve("unit-sandbox.c"), source.readAllBytes());
+        }
+        Shell.check("gcc", "-O2", "-Wall", "-Werror", "-I", dir.toString(), "-o", dir.resolve("unit-sandbox").toString(),
+                dir.resolve("unit-sandbox.c").toString());
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        sandbox = dir.resolve("unit-sandbox").toString();
+    }
+
+    private static void expand(String group, Map<String, List<String>> groups, Set<String> calls) {
+        List<String> members = groups.get(group);
+        assertTrue(members != null, "systemd-analyze syscall-filter lists " + group);
+        for (String member : members) {
+            if (member.startsWith("@")) {
+                expand(member, groups, calls);
+            } else {
+                calls.add(member);
+            }
+        }
     }
 
     @BeforeEach
@@ -154,6 +216,43 @@ class UnprivilegedAgentLabTest {
         assertTrue(hasVip(), addresses());
     }
 
+    /** The sandbox is not a no-op: a call outside @system-service, and an Internet socket, fail in it; plain work runs. */
+    @Test
+    void theUnitSandboxRefusesWhatTheUnitRefuses() {
+        Shell.Result plain = Shell.run(List.of(sandbox, "sh", "-c", "echo fine"));
+        assertEquals(0, plain.exitCode, Launcher.describe(plain));
+        // chroot to / changes nothing (and, as root, works) where chroot(2) is allowed.
+        Shell.Result chroot = Shell.run(List.of(sandbox, "chroot", "/", "true"));
+        assertTrue(chroot.exitCode != 0 && chroot.stderr.contains("Operation not permitted"), "chroot(2) is outside @system-service: "
+                + Launcher.describe(chroot));
+        Shell.Result inet = Shell.run(List.of(sandbox, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9"));
+        assertTrue(inet.exitCode != 0 && inet.stderr.contains("Address family not supported"), "AF_INET is not allowed: "
+                + Launcher.describe(inet));
+    }
+
+    /**
+     * The agent as the unit confines it: its user, the two capabilities, no_new_privs, @system-service (anything else
+     * fails with EPERM) and the three address families. It starts, makes a member's pool (fsetxattr), serves root's
+     * and the member's up and down, and ends with 143 on SIGTERM, as SuccessExitStatus= expects.
+     */
+    @Test
+    void servesUnderTheUnitsSystemCallFilterAndAddressFamilies() throws Exception {
+        Process agent = startAgentProcess(List.of(sandbox));
+        awaitStarted(agent);
+        Shell.Result up = member("up", "--interface", IF, "--vip", VIP, "--garp-count", "1", "--json");
+        assertEquals("agent", Launcher.jsonString(up.stdout, "servedBy"), Launcher.describe(up));
+        assertTrue(hasVip(), addresses());
+        Shell.Result down = root("down", "--interface", IF, "--vip", VIP, "--json");
+        assertEquals("agent", Launcher.jsonString(down.stdout, "servedBy"), Launcher.describe(down));
+        assertEquals(0, down.exitCode, Launcher.describe(down));
+        assertFalse(hasVip(), addresses());
+
+        Shell.check("kill", "-TERM", Long.toString(agent.pid())); // the chain's last exec: the JVM's pid
+        assertTrue(agent.waitFor(60, TimeUnit.SECONDS), "the agent stops on SIGTERM");
+        assertEquals(143, agent.exitValue(), Files.readString(agentLog));
+        assertTrue(Files.readString(agentLog).contains("agent stopped after 2 request(s)"), Files.readString(agentLog));
+    }
+
     /** Root's launcher takes an agent that is not root's only as the agent's user (VIPCTL_AGENT_USER, default vipctl). */
     @Test
     void rootTrustsAnUnprivilegedAgentOnlyAsTheAgentsUser() throws Exception {
@@ -200,16 +299,27 @@ class UnprivilegedAgentLabTest {
 
     /** Starts the agent as its unprivileged user in host A, in a mount namespace with /run/vipctl its own; its pid. */
     private long startAgent() throws Exception {
+        return awaitStarted(startAgentProcess(List.of()));
+    }
+
+    /** The agent's process: its user and privileges, then {@code wrapper} (a command that runs the rest), then vipctl. */
+    private Process startAgentProcess(List<String> wrapper) throws IOException {
         List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
                 "mkdir -p /run/vipctl && mount -t tmpfs -o mode=0750,uid=" + AGENT_UID + ",gid=4 vipctl-test /run/vipctl && exec \"$@\"", "sh"));
         command.addAll(AS_AGENT_USER);
         command.addAll(AGENT_PRIVILEGES);
+        command.addAll(wrapper);
         command.addAll(List.of(launcher, "agent", "--interface", IF, "--agent-dir", agentDir.toString(), "--agent-group", AGENT_GROUP,
                 "--log-file", agentLog.toString(), "--quiet"));
-        Path stderr = dir.resolve("agent.stderr");
         Process process = new ProcessBuilder(host.command(command.toArray(new String[0]))).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile())).start();
+                .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.stderr").toFile())).start();
         started.add(LAB.killAfterTest(process));
+        return process;
+    }
+
+    /** The agent's pid, once its log says it serves. */
+    private long awaitStarted(Process process) throws Exception {
+        Path stderr = dir.resolve("agent.stderr");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(AGENT_START_SECONDS);
         Pattern startedLine = Pattern.compile("agent started: pid (\\d+),");
         while (true) {
