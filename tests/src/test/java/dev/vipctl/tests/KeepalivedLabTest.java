@@ -60,7 +60,7 @@ class KeepalivedLabTest {
             this.notifyLog = dir.resolve(configId + ".notify.log");
             Path properties = dir.resolve(configId + ".properties");
             Files.writeString(properties, replace(Files.readString(INTEGRATION.resolve("vi_1.properties")),
-                    "log-file=/var/log/vipctl/vi_1.log", "log-file=" + dir.resolve(configId + ".vipctl.log")));
+                    "#log-file=/var/log/vipctl/vi_1.log", "log-file=" + dir.resolve(configId + ".vipctl.log")));
             String reader = String.join(" ", INTEGRATION.resolve("vipctl-keepalived-notify").toString(),
                     "--vipctl", Launcher.PATH.toString(), "--log-file", notifyLog.toString(), "VI_1", properties.toString());
             assertFalse(reader.contains("\""), "keepalived splits the quoted script line at blanks only: " + reader);
