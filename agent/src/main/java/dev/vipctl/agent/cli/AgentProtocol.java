@@ -29,13 +29,15 @@ import java.util.List;
  * <h2>Hand-over</h2>
  * <ol>
  * <li>The launcher picks an agent: {@code D/PID-IF} for its {@code --interface}. Root's launcher checks that PID lives
- * in its network namespace and runs as root or wholly as U (not a set-uid program); the agent checks the namespace
- * too (through /proc/PID/net/dev, which it may look at for any process).</li>
+ * in its network namespace and runs either as root, named in root's own directories D and D/PID-IF, or wholly as U
+ * (not a set-uid program); the agent checks the namespace too (through /proc/PID/net/dev, which it may look at for
+ * any process).</li>
  * <li>A member claims a pair by creating {@code N-Q-A.c} exclusively (O_EXCL: bash's noclobber), so no two launchers
  * share one. Root opens nothing by name in a directory U may change: it opens the agent's own descriptors
- * {@code /proc/PID/fd/A} and {@code /proc/PID/fd/Q}, checks on what it opened that they are FIFOs, and claims the
- * pair by reading the one byte {@code 'F'} the agent put into a fresh pair of root's answer FIFO (a read from a pipe
- * takes bytes atomically: one launcher gets it).</li>
+ * {@code /proc/PID/fd/A} and {@code /proc/PID/fd/Q}, checks on what it opened that they are FIFOs and the files so
+ * named (the agent reuses a replaced pair's descriptor numbers), and claims the pair by reading the one byte
+ * {@code 'F'} the agent put into a fresh pair of root's answer FIFO (a read from a pipe takes bytes atomically: one
+ * launcher gets it).</li>
  * <li>It opens the answer FIFO read-write, then read-only through /proc/self/fd, and closes the first: from then on a
  * read of it ends (end-of-file) when the agent is gone.</li>
  * <li>It opens the request FIFO read-write and writes the request frame.</li>
