@@ -311,7 +311,7 @@ class AgentTrustLabTest {
         assertEquals(0, built.exitCode, Launcher.describe(built));
         Process forger = startProcess(host.command(concat(user, "sh", "-c", "exec 3<>\"$1/1-3-4.q\" 4<>\"$1/1-3-4.a\""
                 + " && printf 'FA000%010d%010d%s' 6 0 forged >&4 && exec sleep 120", "sh", pool.toString())));
-        awaitCommand(forger.pid(), "sleep"); // exec chain ip, setpriv, sh, sleep: the pid is sleep's
+        LabExtension.awaitCommand(forger.pid(), "sleep"); // exec chain ip, setpriv, sh, sleep: the pid is sleep's
         return forger;
     }
 
@@ -750,16 +750,6 @@ class AgentTrustLabTest {
     private static void signal(String signal, long pid) {
         Shell.Result result = Shell.run(List.of("kill", "-" + signal, Long.toString(pid)));
         assertEquals(0, result.exitCode, Launcher.describe(result));
-    }
-
-    /** Until /proc/PID/comm is {@code command} (the exec chain ip, setpriv, ... has come to it). */
-    private static void awaitCommand(long pid, String command) throws Exception {
-        Path comm = Path.of("/proc", Long.toString(pid), "comm");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!(Files.exists(comm) && Files.readString(comm).trim().equals(command))) {
-            assertTrue(System.nanoTime() < deadline, "process " + pid + " never became " + command);
-            Thread.sleep(20);
-        }
     }
 
     private static void awaitLog(Path log, String text, long seconds) throws Exception {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,6 +60,16 @@ final class LabExtension implements BeforeAllCallback, AfterEachCallback, AfterA
     Process killAfterTest(Process process) {
         background.add(process);
         return process;
+    }
+
+    /** Until /proc/PID/comm is {@code command}: the exec chain (ip, setpriv, sh, ...) has come to it. */
+    static void awaitCommand(long pid, String command) throws Exception {
+        Path comm = Path.of("/proc", Long.toString(pid), "comm");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(Files.exists(comm) && Files.readString(comm).trim().equals(command))) {
+            assertTrue(System.nanoTime() < deadline, "process " + pid + " never became " + command);
+            Thread.sleep(20);
+        }
     }
 
     /**

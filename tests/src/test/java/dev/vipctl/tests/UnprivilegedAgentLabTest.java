@@ -281,7 +281,7 @@ class UnprivilegedAgentLabTest {
                 + " && printf 'FA000%010d%010d%s' 6 0 forged >&4 && exec sleep 120", "sh", building.toString()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         started.add(LAB.killAfterTest(rootsProcess));
-        awaitCommand(rootsProcess.pid(), "sleep");
+        LabExtension.awaitCommand(rootsProcess.pid(), "sleep");
         Path fakeHome = agentDir.resolve(rootsProcess.pid() + "-" + IF);
         Shell.Result planted = asAgentUser("sh", "-c", "mkdir -p \"$1/0\" \"$1/new\" && ln -s \"$2/1-3-4.q\" \"$2/1-3-4.a\" \"$1/0/\"", "sh",
                 fakeHome.toString(), building.toString());
@@ -349,15 +349,6 @@ class UnprivilegedAgentLabTest {
 
     private Shell.Result asAgentUser(String... command) {
         return Shell.run(host.command(concat(AS_AGENT_USER, command)), COMMAND_SECONDS);
-    }
-
-    private static void awaitCommand(long pid, String command) throws Exception {
-        Path comm = Path.of("/proc", Long.toString(pid), "comm");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!(Files.exists(comm) && Files.readString(comm).trim().equals(command))) {
-            assertTrue(System.nanoTime() < deadline, "process " + pid + " never became " + command);
-            Thread.sleep(20);
-        }
     }
 
     private String addresses() {
