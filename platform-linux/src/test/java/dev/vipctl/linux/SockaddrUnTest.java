@@ -12,20 +12,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class SockaddrUnTest {
     @Test
     void pathAddressEndsWithItsNul() {
-        assertArrayEquals(bytes("01 00 2f 72 75 6e 2f 73 79 73 74 65 6d 64 2f 6e 6f 74 69 66 79 00"),
+        assertArrayEquals(Hex.bytes("01 00 2f 72 75 6e 2f 73 79 73 74 65 6d 64 2f 6e 6f 74 69 66 79 00"),
                 SockaddrUn.encode(ByteOrder.LITTLE_ENDIAN, "/run/systemd/notify"), "family 1 little-endian, the path, NUL: 2 + 19 + 1 bytes");
     }
 
     @Test
     void abstractNameStartsWithNulAndHasNoneAtTheEnd() {
-        assertArrayEquals(bytes("01 00 00 76 69 70 63 74 6c"), SockaddrUn.encode(ByteOrder.LITTLE_ENDIAN, "@vipctl"),
+        assertArrayEquals(Hex.bytes("01 00 00 76 69 70 63 74 6c"), SockaddrUn.encode(ByteOrder.LITTLE_ENDIAN, "@vipctl"),
                 "'@' becomes the leading NUL; 2 + 1 + 6 bytes");
     }
 
     @Test
     void familyInBigEndianHostOrder() {
-        assertArrayEquals(bytes("00 01 00 61"), SockaddrUn.encode(ByteOrder.BIG_ENDIAN, "@a"), "s390x, ppc64");
-        assertArrayEquals(bytes("00 01 2f 00"), SockaddrUn.encode(ByteOrder.BIG_ENDIAN, "/"));
+        assertArrayEquals(Hex.bytes("00 01 00 61"), SockaddrUn.encode(ByteOrder.BIG_ENDIAN, "@a"), "s390x, ppc64");
+        assertArrayEquals(Hex.bytes("00 01 2f 00"), SockaddrUn.encode(ByteOrder.BIG_ENDIAN, "/"));
     }
 
     @Test
@@ -43,14 +43,5 @@ class SockaddrUnTest {
         assertThrows(IllegalArgumentException.class, () -> SockaddrUn.encode(ByteOrder.LITTLE_ENDIAN, "run/systemd/notify"), "relative");
         assertThrows(IllegalArgumentException.class, () -> SockaddrUn.encode(ByteOrder.LITTLE_ENDIAN, ""));
         assertThrows(IllegalArgumentException.class, () -> SockaddrUn.encode(ByteOrder.LITTLE_ENDIAN, "/run/a\0b"), "a NUL inside");
-    }
-
-    private static byte[] bytes(String hex) {
-        String[] parts = hex.split(" ");
-        byte[] out = new byte[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            out[i] = (byte) Integer.parseInt(parts[i], 16);
-        }
-        return out;
     }
 }
