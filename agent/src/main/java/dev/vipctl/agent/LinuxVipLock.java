@@ -92,7 +92,9 @@ final class LinuxVipLock implements VipLock {
                     }
                     Thread.sleep(POLL_PAUSE_MILLIS);
                 }
-                if (stillNamed(fd, file)) {
+                FileCalls.OpenFile locked = describe(fd, file);
+                if (locked.links > 0) { // still named
+                    shareWithDirectoryGroup(fd, locked, lockDirectory);
                     return new LinuxVipLock(file, fd, refusedNanos == 0 ? 0 : (System.nanoTime() - refusedNanos) / 1000);
                 }
                 // The holder we waited for removed the file: the lock that counts is the one of the file named now.
@@ -158,7 +160,6 @@ final class LinuxVipLock implements VipLock {
             errno = fd >= 0 ? 0 : Native.getLastError();
         }
         if (fd >= 0) {
-            shareWithDirectoryGroup(fd, lockDirectory);
             return fd;
         }
         if (errno == Errno.EACCES || errno == Errno.EPERM) {
@@ -170,24 +171,24 @@ final class LinuxVipLock implements VipLock {
     /**
      * A file this process made gets its directory's group and {@link #FILE_MODE}, whatever the umask and the process's
      * group: as a set-group-id directory would give, which vipctl does not rely on. Only a regular file it owns with
-     * one name: never a file someone linked there.
+     * one name: never a file someone linked there. Done once the lock is held: it is the holder's file that others
+     * open while they wait.
      */
-    private static void shareWithDirectoryGroup(int fd, Path lockDirectory) throws TakeoverException {
+    private static void shareWithDirectoryGroup(int fd, FileCalls.OpenFile file, Path lockDirectory) throws TakeoverException {
+        if (!file.isRegularFile() || file.uid != OWNER || file.links != 1) {
+            return;
+        }
+        int group;
         try {
-            FileCalls.OpenFile file = FileCalls.describe(fd);
-            if (!file.isRegularFile() || file.uid != OWNER || file.links != 1) {
-                return;
-            }
-            int group = (Integer) Files.getAttribute(lockDirectory, "unix:gid");
-            if (file.gid != group) {
-                FileCalls.fchown(fd, -1, group); // root may; another user only to a group of its own, else it stays
-            }
-            if (file.permissions() != FILE_MODE) {
-                FileCalls.fchmod(fd, FILE_MODE);
-            }
+            group = (Integer) Files.getAttribute(lockDirectory, "unix:gid");
         } catch (IOException e) {
-            FileCalls.close(fd);
-            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot examine the lock " + lockDirectory + ": " + IoErrors.describe(e), e);
+            throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot examine the lock directory " + lockDirectory + ": " + IoErrors.describe(e), e);
+        }
+        if (file.gid != group) {
+            FileCalls.fchown(fd, -1, group); // root may; another user only to a group of its own, else it stays
+        }
+        if (file.permissions() != FILE_MODE) {
+            FileCalls.fchmod(fd, FILE_MODE);
         }
     }
 
@@ -215,13 +216,13 @@ final class LinuxVipLock implements VipLock {
     }
 
     /**
-     * Whether the file open on {@code fd} still has its name: lock files are only ever created at their name and
-     * removed by their holder, never renamed, so a file with a link is the one named {@code file}. (One look at the
-     * descriptor, where comparing with the name would take a second.)
+     * The file open on {@code fd}, looked at once the lock is held: lock files are only ever created at their name and
+     * removed by their holder, never renamed, so a file with a link is still the one named {@code file}. (One look at
+     * the descriptor, where comparing with the name would take a second.)
      */
-    private static boolean stillNamed(int fd, Path file) throws TakeoverException {
+    private static FileCalls.OpenFile describe(int fd, Path file) throws TakeoverException {
         try {
-            return FileCalls.describe(fd).links > 0;
+            return FileCalls.describe(fd);
         } catch (IOException e) {
             throw new TakeoverException(ExitCode.INTERNAL_ERROR, "cannot examine the lock " + file + ": " + IoErrors.describe(e), e);
         }
