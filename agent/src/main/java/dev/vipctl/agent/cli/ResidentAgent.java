@@ -246,9 +246,13 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
             decision.refusal = "the resident agent runs 'up' and 'down' only, not '" + command + "'";
             return decision;
         }
+        // The warm-up's own requests (before launchers find the agent) use a lock directory of its own.
+        boolean rootAsksAnotherUser = uid == 0 && AgentChannels.OWNER != 0 && host == thisHost;
+        // Parsed without reading a file, and only where the options decide something: not for root's agent's root.
+        Set<String> given = uid != 0 || rootAsksAnotherUser ? Settings.optionsGiven(args) : Set.of();
         if (uid != 0) {
             List<String> refused = new ArrayList<>();
-            for (String option : Settings.optionsGiven(args)) {
+            for (String option : given) {
                 if (!Settings.MEMBER_REQUEST_OPTIONS.contains(option)) {
                     refused.add("--" + option);
                 }
@@ -261,13 +265,10 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
                 return decision;
             }
         }
-        // The warm-up's own requests (before launchers find the agent) use a lock directory of its own.
-        boolean rootAsksAnotherUser = uid == 0 && AgentChannels.OWNER != 0 && host == thisHost;
-        Set<String> given = Settings.optionsGiven(args);
         if (rootAsksAnotherUser && (given.contains(Settings.LOG_FILE) || given.contains(Settings.LOCK_DIR))) {
             // Checked before parsing, which opens the log file: its user's file would not be root's log, nor its lock
             // one that root's other runs take.
-            return declineFiles(decision, "does not keep root's --log-file or --lock-dir");
+            return declineFiles(decision, ROOTS_FILES);
         }
         try {
             decision.settings = Settings.parse(args);
@@ -281,7 +282,7 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
             return decision;
         }
         if (rootAsksAnotherUser && (decision.settings.logFile != null || decision.settings.lockDirectory != null)) {
-            return declineFiles(decision, "does not keep root's --log-file or --lock-dir");
+            return declineFiles(decision, ROOTS_FILES); // named in the --config
         }
         String asked = decision.settings.interfaceName;
         if (asked != null && !asked.equals(settings.interfaceName)) {
@@ -290,6 +291,8 @@ final class ResidentAgent implements AgentChannels.Dispatcher, AgentChannels.Log
         }
         return decision;
     }
+
+    private static final String ROOTS_FILES = "does not keep root's --log-file or --lock-dir";
 
     private static Decision declineFiles(Decision decision, String what) {
         decision.settings = null;
