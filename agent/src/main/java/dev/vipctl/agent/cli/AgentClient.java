@@ -230,19 +230,20 @@ final class AgentClient {
     /** {@code N-Q-A.q}: the sequence number and the agent's descriptors of the request and answer FIFOs. */
     private static final Pattern PAIR_NAME = Pattern.compile("([0-9]+)-([0-9]+)-([0-9]+)\\.q");
 
-    /** Whether {@code fd} is the FIFO named {@code name} now (false when the name is gone). */
+    /** Whether {@code fd} is a FIFO, the one named {@code name} now (false when the name is gone). */
     private static boolean opened(int fd, Path name) throws IOException {
         try {
-            return FileCalls.describe(fd).sameFileAs(FileCalls.describe(name));
+            FileCalls.OpenFile file = FileCalls.describe(fd);
+            return file.isFifo() && file.sameFileAs(FileCalls.describe(name));
         } catch (java.nio.file.NoSuchFileException gone) {
             return false;
         }
     }
 
-    /** Whether {@code fd} is a FIFO and this read took the token from it: then the pair is this launcher's. */
-    private static boolean takeFreeToken(int fd) throws IOException {
+    /** Whether this read took the token from the answer FIFO {@code fd}: then the pair is this launcher's. */
+    private static boolean takeFreeToken(int fd) {
         byte[] one = new byte[1];
-        return FileCalls.describe(fd).isFifo() && FileCalls.read(fd, one, new NativeLong(1)).longValue() == 1 && one[0] == AgentChannels.FREE;
+        return FileCalls.read(fd, one, new NativeLong(1)).longValue() == 1 && one[0] == AgentChannels.FREE;
     }
 
     /** Hands {@code arguments} over through a free pair of {@code pool}, as the launcher does; null when none is free. */
